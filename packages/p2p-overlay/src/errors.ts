@@ -1,0 +1,28 @@
+export const OVERLAY_ERROR = {
+  INVALID_ENODE: 'INVALID_ENODE',
+  INVALID_ENR: 'INVALID_ENR',
+  DIAL_FAILED: 'DIAL_FAILED',
+  NOT_STARTED: 'NOT_STARTED',
+  PEER_CLOSED: 'PEER_CLOSED',
+  INVALID_CODE: 'INVALID_CODE',
+  MALFORMED_MESSAGE: 'MALFORMED_MESSAGE',
+  DISCOVERY_FAILED: 'DISCOVERY_FAILED',
+  HANDSHAKE_FAILED: 'HANDSHAKE_FAILED',
+  HANDSHAKE_TIMEOUT: 'HANDSHAKE_TIMEOUT',
+  FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
+  CONNECTION_FAILED: 'CONNECTION_FAILED',
+  INVALID_DNS_TREE: 'INVALID_DNS_TREE',
+  CACHE_FAILED: 'CACHE_FAILED',
+} as const;
+export type OverlayErrorCode = (typeof OVERLAY_ERROR)[keyof typeof OVERLAY_ERROR];
+
+export class OverlayError extends Error {
+  override readonly name = 'OverlayError';
+  constructor(
+    readonly code: OverlayErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The surface of the p2p-overlay layer: what a protocol above (Whisper, Waku, a user's own)
+ * sees of the peer-to-peer network, whichever implementation (RLPx over TCP, in-memory) is below.
+ */
+
+/** A devp2p subprotocol: name, version and the number of message codes it reserves. */
+export interface Capability {
+  readonly name: string;
+  readonly version: number;
+  readonly length: number;
+}
+
+/** devp2p disconnect reasons (devp2p rlpx.md, "Disconnect"). */
+export const DISCONNECT_REASON = {
+  DISCONNECT_REQUESTED: 0x00,
+  NETWORK_ERROR: 0x01,
+  PROTOCOL_ERROR: 0x02,
+  USELESS_PEER: 0x03,
+  TOO_MANY_PEERS: 0x04,
+  ALREADY_CONNECTED: 0x05,
+  INCOMPATIBLE_VERSION: 0x06,
+  INVALID_IDENTITY: 0x07,
+  CLIENT_QUITTING: 0x08,
+  UNEXPECTED_IDENTITY: 0x09,
+  SAME_IDENTITY: 0x0a,
+  TIMEOUT: 0x0b,
+  SUBPROTOCOL_ERROR: 0x10,
+} as const;
+export type DisconnectReason = (typeof DISCONNECT_REASON)[keyof typeof DISCONNECT_REASON];
+
+/**
+ * One peer speaking one capability. `code` is capability-relative (0 = the capability's first
+ * message); payloads are the uncompressed RLP the subprotocol defines: the overlay does framing,
+ * message-id offsets and snappy.
+ */
+export interface PeerLink {
+  /** Hex node id: the peer's 64-byte public key (X‖Y), lowercase, no 0x. */
+  readonly peerId: string;
+  /** The capability negotiated with this peer (the highest shared version of the name). */
+  readonly capability: Capability;
+  /** Remote IP address, where the overlay knows it (used for per-IP rate limits). */
+  readonly remoteAddress: string | undefined;
+  send(code: number, payload: Uint8Array): void;
+  /**
+   * Sets the handler for this link's messages. Messages that arrive before a handler is set
+   * are queued and delivered, in order, once it is.
+   */
+  onMessage(handler: (code: number, payload: Uint8Array) => void): void;
+  /** Disconnects the whole peer connection with a reason (default DISCONNECT_REQUESTED). */
+  close(reason?: DisconnectReason): void;
+  /** Resolves with the disconnect reason once the link is closed (by either side). */
+  readonly closed: Promise<number>;
+  readonly isClosed: boolean;
+}
+
+export interface PeerInfo {
+  readonly id: string;
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly clientId: string;
+  readonly inbound: boolean;
+  readonly capabilities: readonly Capability[];
+}
+
+export interface OverlayEvents {
+  'peer:added': (peer: PeerInfo) => void;
+  'peer:removed': (peer: PeerInfo, reason: number, reasonText: string) => void;
+  /**
+   * A connection was dropped or a peer misbehaved (garbage, failed handshake, bad frame, timeout).
+   * `peerId` is undefined when the handshake did not get far enough to learn it. Only emitted
+   * when someone listens: a bad peer never becomes an unhandled 'error'.
+   */
+  'peer:error': (error: Error, peerId: string | undefined) => void;
+  error: (error: Error) => void;
+}
+
+/**
+ * The port every overlay implements. A layer registers each capability it speaks (several
+ * versions of one name are matched on the highest shared version) and is handed a `PeerLink`
+ * per connected peer that negotiated it. `onPeer` is called before any message of that peer
+ * is delivered.
+ */
+export interface Overlay {
+  /** Our node id (hex, 64-byte public key). */
+  readonly nodeId: string;
+  register(capability: Capability, onPeer: (link: PeerLink) => void): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Dials a peer by enode URL (`enode://<id>@host:port`) and resolves once the peer is added. */
+  connect(enode: string): Promise<PeerInfo>;
+  disconnect(peerId: string, reason?: DisconnectReason): void;
+  peers(): PeerInfo[];
+  /** Our own enode URL once listening. */
+  readonly enode: string;
+  on<E extends keyof OverlayEvents>(event: E, listener: OverlayEvents[E]): this;
+  off<E extends keyof OverlayEvents>(event: E, listener: OverlayEvents[E]): this;
+}
+
+/** Options of `RlpxOverlay`. */
+export interface RlpxOverlayOptions {
+  /** Node key (32 bytes); generated when absent. */
+  privateKey?: Uint8Array;
+  /** Listen address (default 127.0.0.1). */
+  host?: string;
+  /** Listen port (default 0: chosen by the OS). */
+  port?: number;
+  /** Host written into our enode URL (default: `host`, or 127.0.0.1 when listening on 0.0.0.0). */
+  announceHost?: string;
+  /** Client id sent in Hello (default `status-stack/v0.1.0/nodejs`). */
+  clientId?: string;
+  /** Maximum connected peers, inbound and outbound together (default 25). */
+  maxPeers?: number;
+  /** Time allowed from TCP connect to a completed Hello exchange (default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** Time a ping may stay unanswered before the peer is dropped with TIMEOUT (default 10 s). */
+  pingTimeoutMs?: number;
+  /** Largest frame accepted, in bytes (default 16 MiB - 1, the 24-bit limit of RLPx frames). */
+  maxFrameSize?: number;
+  /** Largest uncompressed message accepted (default 16 MiB, EIP-706). */
+  maxMessageSize?: number;
+}
