@@ -1,1 +1,160 @@
-export const PACKAGE = '@status-stack/payloads';
+export { PAYLOAD_ERROR, PayloadError, type PayloadErrorCode, GROUP_RULE, GroupRuleError, type GroupRule } from './errors.js';
+export type { OpenOptions, ReceiveOptions, IncomingChatContext, Ordered } from './types.js';
+export {
+  WIRE_TYPE,
+  encodeMessage,
+  decodeMessage,
+  type FieldSpec,
+  type MessageSpec,
+  type ScalarKind,
+  type WithUnknownFields,
+} from './protobuf-wire.js';
+export {
+  APPLICATION_MESSAGE_TYPE,
+  type ApplicationMessageType,
+  type ApplicationMetadataMessage,
+  APPLICATION_METADATA_MESSAGE_SPEC,
+  encodeApplicationMetadataMessage,
+  decodeApplicationMetadataMessage,
+  applicationPayloadDigest,
+  messageId,
+  wrapApplicationMessage,
+  openApplicationMessage,
+  type WrappedApplicationMessage,
+  type OpenedApplicationMessage,
+} from './application-metadata-message.js';
+export {
+  MESSAGE_TYPE,
+  type MessageType,
+  CONTENT_TYPE,
+  type ContentType,
+  IMAGE_TYPE,
+  type ImageType,
+  AUDIO_TYPE,
+  type AudioType,
+  enumName,
+  type ChatMessage,
+  type StickerMessage,
+  type ImageMessage,
+  type AudioMessage,
+  CHAT_MESSAGE_SPEC,
+  STICKER_MESSAGE_SPEC,
+  IMAGE_MESSAGE_SPEC,
+  AUDIO_MESSAGE_SPEC,
+  encodeChatMessage,
+  decodeChatMessage,
+  emptyChatMessage,
+  MAX_CHAT_MESSAGE_TEXT_LENGTH,
+  validateText,
+  validateReceivedChatMessage,
+} from './chat-message.js';
+export { type ContactUpdate, CONTACT_UPDATE_SPEC, encodeContactUpdate, decodeContactUpdate } from './contact-update.js';
+export {
+  type PairInstallation,
+  type SyncInstallationContact,
+  type SyncInstallationAccount,
+  type SyncInstallationPublicChat,
+  type SyncInstallation,
+  PAIR_INSTALLATION_SPEC,
+  SYNC_INSTALLATION_CONTACT_SPEC,
+  SYNC_INSTALLATION_ACCOUNT_SPEC,
+  SYNC_INSTALLATION_PUBLIC_CHAT_SPEC,
+  SYNC_INSTALLATION_SPEC,
+  encodePairInstallation,
+  decodePairInstallation,
+  encodeSyncInstallationContact,
+  decodeSyncInstallationContact,
+  encodeSyncInstallationAccount,
+  decodeSyncInstallationAccount,
+  encodeSyncInstallationPublicChat,
+  decodeSyncInstallationPublicChat,
+  encodeSyncInstallation,
+  decodeSyncInstallation,
+  validateReceivedPairInstallation,
+} from './pairing.js';
+export {
+  EMOJI_REACTION_TYPE,
+  type EmojiReactionType,
+  type EmojiReaction,
+  EMOJI_REACTION_SPEC,
+  encodeEmojiReaction,
+  decodeEmojiReaction,
+  validateReceivedEmojiReaction,
+} from './emoji-reaction.js';
+export {
+  GROUP_CHAT_INVITATION_STATE,
+  type GroupChatInvitationState,
+  type GroupChatInvitation,
+  GROUP_CHAT_INVITATION_SPEC,
+  encodeGroupChatInvitation,
+  decodeGroupChatInvitation,
+  validateReceivedGroupChatInvitation,
+} from './group-chat-invitation.js';
+export * from './transaction-commands.js';
+export {
+  MEMBERSHIP_EVENT_TYPE,
+  type MembershipEventType,
+  type MembershipUpdateEvent,
+  type MembershipUpdateMessage,
+  type SignedGroupEvent,
+  type OpenedMembershipUpdate,
+  MEMBERSHIP_UPDATE_EVENT_SPEC,
+  MEMBERSHIP_UPDATE_MESSAGE_SPEC,
+  encodeMembershipUpdateEvent,
+  decodeMembershipUpdateEvent,
+  encodeMembershipUpdateMessage,
+  decodeMembershipUpdateMessage,
+  groupEventSigningInput,
+  signGroupEvent,
+  encodeSignedGroupEvent,
+  openGroupEvent,
+  openMembershipUpdate,
+  buildMembershipUpdate,
+} from './membership-update.js';
+export {
+  type GroupState,
+  type GroupFold,
+  type RejectedGroupEvent,
+  applyGroupEvent,
+  foldGroupEvents,
+  groupEventKey,
+  compareGroupEvents,
+} from './group-chat.js';
+export {
+  publicKeyToHex,
+  publicKeyFromHex,
+  isPublicKeyHex,
+  publicChatId,
+  oneToOneChatId,
+  groupChatId,
+  randomUuid,
+  parseGroupChatId,
+  isGroupChatId,
+  resolveIncomingChatId,
+  type GroupChatId,
+} from './chat-id.js';
+export {
+  MAX_CLOCK_FUTURE_DRIFT_MS,
+  validateClockValue,
+  isClockFarInPast,
+  nextClock,
+  LamportClock,
+  compareMessages,
+  sortMessages,
+} from './clock.js';
+export { parseMentions, isMentioned, formatMention, type Mention } from './mentions.js';
+export {
+  type ApplicationPayload,
+  type KnownApplicationPayload,
+  decodeApplicationPayload,
+  encodeApplicationPayload,
+} from './application-payload.js';
+export { receiveApplicationMessage, sendApplicationMessage, type ReceivedApplicationMessage } from './receive.js';
+export {
+  LEGACY_EVENT_TYPE,
+  type LegacyEventType,
+  type LegacyGroupEvent,
+  legacyMembershipSigningString,
+  legacyMembershipDigest,
+  signLegacyMembershipUpdate,
+} from './legacy-group-signature.js';

@@ -1,0 +1,151 @@
+import { bytesToHex, concatBytes, getPublicKey, keccak256, normalizePublicKey, recoverPublicKey, sign, SIGNATURE_LENGTH } from '@status-stack/crypto';
+import { PAYLOAD_ERROR, PayloadError } from './errors.js';
+import { decodeMessage, encodeMessage, type MessageSpec, type WithUnknownFields } from './protobuf-wire.js';
+import type { OpenOptions } from './types.js';
+
+/** `ApplicationMetadataMessage.Type` of status-go v0.62.18. */
+export const APPLICATION_MESSAGE_TYPE = {
+  UNKNOWN: 0,
+  CHAT_MESSAGE: 1,
+  CONTACT_UPDATE: 2,
+  MEMBERSHIP_UPDATE_MESSAGE: 3,
+  PAIR_INSTALLATION: 4,
+  SYNC_INSTALLATION: 5,
+  REQUEST_ADDRESS_FOR_TRANSACTION: 6,
+  ACCEPT_REQUEST_ADDRESS_FOR_TRANSACTION: 7,
+  DECLINE_REQUEST_ADDRESS_FOR_TRANSACTION: 8,
+  REQUEST_TRANSACTION: 9,
+  SEND_TRANSACTION: 10,
+  DECLINE_REQUEST_TRANSACTION: 11,
+  SYNC_INSTALLATION_CONTACT: 12,
+  SYNC_INSTALLATION_ACCOUNT: 13,
+  SYNC_INSTALLATION_PUBLIC_CHAT: 14,
+  CONTACT_CODE_ADVERTISEMENT: 15,
+  PUSH_NOTIFICATION_REGISTRATION: 16,
+  PUSH_NOTIFICATION_REGISTRATION_RESPONSE: 17,
+  PUSH_NOTIFICATION_QUERY: 18,
+  PUSH_NOTIFICATION_QUERY_RESPONSE: 19,
+  PUSH_NOTIFICATION_REQUEST: 20,
+  PUSH_NOTIFICATION_RESPONSE: 21,
+  EMOJI_REACTION: 22,
+  GROUP_CHAT_INVITATION: 23,
+} as const;
+export type ApplicationMessageType = (typeof APPLICATION_MESSAGE_TYPE)[keyof typeof APPLICATION_MESSAGE_TYPE];
+
+export interface ApplicationMetadataMessage extends WithUnknownFields {
+  /** r‖s‖v (65 bytes) over keccak256(payload); empty when the author relies on the transport signature. */
+  signature: Uint8Array;
+  payload: Uint8Array;
+  /** An `APPLICATION_MESSAGE_TYPE` value (other numbers are kept as received). */
+  type: number;
+}
+
+export const APPLICATION_METADATA_MESSAGE_SPEC: MessageSpec = {
+  name: 'ApplicationMetadataMessage',
+  fields: [
+    { no: 1, name: 'signature', kind: 'bytes' },
+    { no: 2, name: 'payload', kind: 'bytes' },
+    { no: 3, name: 'type', kind: 'enum' },
+  ],
+};
+
+export function encodeApplicationMetadataMessage(message: ApplicationMetadataMessage): Uint8Array {
+  return encodeMessage(APPLICATION_METADATA_MESSAGE_SPEC, message);
+}
+
+export function decodeApplicationMetadataMessage(bytes: Uint8Array): ApplicationMetadataMessage {
+  return decodeMessage<ApplicationMetadataMessage>(APPLICATION_METADATA_MESSAGE_SPEC, bytes);
+}
+
+/** The digest status-go signs for a payload: keccak256(payload). */
+export function applicationPayloadDigest(payload: Uint8Array): Uint8Array {
+  return keccak256(payload);
+}
+
+/**
+ * Status message id: keccak256(author's 65-byte uncompressed key ‖ ApplicationMetadataMessage bytes),
+ * as 0x-hex (status-go v1.MessageID over the wrapped record).
+ */
+export function messageId(author: Uint8Array, applicationMetadataMessage: Uint8Array): string {
+  const key = author.length === 65 && author[0] === 4 ? author : uncompressed(author);
+  return `0x${bytesToHex(keccak256(concatBytes(key, applicationMetadataMessage)))}`;
+}
+
+function uncompressed(key: Uint8Array): Uint8Array {
+  try {
+    return normalizePublicKey(key);
+  } catch {
+    throw new PayloadError(PAYLOAD_ERROR.INVALID_PUBLIC_KEY, `not a secp256k1 public key: ${bytesToHex(key)}`);
+  }
+}
+
+export interface WrappedApplicationMessage {
+  /** The encoded ApplicationMetadataMessage: what MVDS or `public_message` carries. */
+  readonly bytes: Uint8Array;
+  readonly signature: Uint8Array;
+  /** 0x-hex message id. */
+  readonly id: string;
+}
+
+/**
+ * Wraps an encoded payload: signs keccak256(payload) with the author's key and computes the id.
+ * Pass the author's public key when it is at hand, to save deriving it.
+ */
+export function wrapApplicationMessage(type: number, payload: Uint8Array, privateKey: Uint8Array, authorPublicKey?: Uint8Array): WrappedApplicationMessage {
+  const signature = sign(applicationPayloadDigest(payload), privateKey);
+  const bytes = encodeApplicationMetadataMessage({ signature, payload, type });
+  const author = authorPublicKey ?? getPublicKey(privateKey);
+  return { bytes, signature, id: messageId(author, bytes) };
+}
+
+export interface OpenedApplicationMessage {
+  readonly type: number;
+  readonly payload: Uint8Array;
+  readonly signature: Uint8Array;
+  /** 65-byte uncompressed author key. */
+  readonly author: Uint8Array;
+  /** `0x04…` form of the author key. */
+  readonly authorHex: string;
+  /** 0x-hex message id. */
+  readonly id: string;
+  /**
+   * True when the message had no signature and the author is the transport-level signer:
+   * 6/PAYLOADS says such a message is deniable and must not be relayed to third parties.
+   */
+  readonly deniable: boolean;
+  readonly message: ApplicationMetadataMessage;
+}
+
+/** Decodes an ApplicationMetadataMessage, recovers its author and computes its id. */
+export function openApplicationMessage(bytes: Uint8Array, options: OpenOptions = {}): OpenedApplicationMessage {
+  const message = decodeApplicationMetadataMessage(bytes);
+  let author: Uint8Array;
+  let deniable = false;
+  if (message.signature.length === 0) {
+    if (options.transportAuthor === undefined) {
+      throw new PayloadError(PAYLOAD_ERROR.MISSING_SIGNATURE, 'ApplicationMetadataMessage has no signature and no transport author was given');
+    }
+    author = uncompressed(options.transportAuthor);
+    deniable = true;
+  } else {
+    if (message.signature.length !== SIGNATURE_LENGTH) {
+      throw new PayloadError(PAYLOAD_ERROR.INVALID_SIGNATURE, `signature must be ${SIGNATURE_LENGTH} bytes, got ${message.signature.length}: ${bytesToHex(message.signature)}`);
+    }
+    try {
+      author = recoverPublicKey(applicationPayloadDigest(message.payload), message.signature);
+    } catch (e) {
+      throw new PayloadError(PAYLOAD_ERROR.INVALID_SIGNATURE, `signature does not recover a key: ${bytesToHex(message.signature)} (${(e as Error).message})`);
+    }
+  }
+  return {
+    type: message.type,
+    payload: message.payload,
+    signature: message.signature,
+    author,
+    // A recovered key is already 65-byte uncompressed and on the curve.
+    authorHex: `0x${bytesToHex(author)}`,
+    id: messageId(author, bytes),
+    deniable,
+    message,
+  };
+}
