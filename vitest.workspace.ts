@@ -14,13 +14,13 @@ export const packageNames = [
 
 // Tests import the TypeScript sources through the `typescript` export condition:
 // no build step is needed before testing.
-const conditions = ['typescript', 'node', 'import', 'module', 'default'];
+const conditions = ['typescript', 'node'];
 
 export const projects = [
   ...packageNames.map((name) =>
     defineProject({
       resolve: { conditions },
-      ssr: { resolve: { conditions, externalConditions: ['typescript'] } },
+      ssr: { resolve: { conditions } },
       test: {
         name,
         root: `packages/${name}`,
@@ -33,7 +33,7 @@ export const projects = [
   ),
   defineProject({
     resolve: { conditions },
-    ssr: { resolve: { conditions, externalConditions: ['typescript'] } },
+    ssr: { resolve: { conditions } },
     test: {
       name: 'examples',
       root: 'examples',
