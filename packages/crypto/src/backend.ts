@@ -15,6 +15,8 @@ noble.hashes.hmacSha256 = (k, m) => hmac(nobleSha256, k, m);
 export interface Backend {
   readonly name: BackendName;
   keccak256(data: Uint8Array): Uint8Array;
+  /** keccak256(prefix ‖ suffix) for many suffixes: the prefix is absorbed once (PoW searches). */
+  keccak256Prefix(prefix: Uint8Array): (suffix: Uint8Array) => Uint8Array;
   sha256(data: Uint8Array): Uint8Array;
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
   isValidPrivateKey(key: Uint8Array): boolean;
@@ -35,6 +37,10 @@ const bad = (code: (typeof CRYPTO_ERROR)[keyof typeof CRYPTO_ERROR], msg: string
 export const portableBackend: Backend = {
   name: 'portable',
   keccak256: (d) => keccak_256(d),
+  keccak256Prefix: (prefix) => {
+    const absorbed = keccak_256.create().update(prefix);
+    return (suffix) => absorbed.clone().update(suffix).digest();
+  },
   sha256: (d) => nobleSha256(d),
   hmacSha256: (k, d) => hmac(nobleSha256, k, d),
   isValidPrivateKey: (k) => k.length === 32 && noble.utils.isValidSecretKey(k),
@@ -124,11 +130,16 @@ function loadNative(): NativeSecp256k1 | null {
 const nodeHash = (d: Uint8Array) => new Uint8Array(createHash('sha256').update(d).digest());
 const nodeHmac = (k: Uint8Array, d: Uint8Array) => new Uint8Array(createHmac('sha256', k).update(d).digest());
 
-function makeFastBackend(native: NativeSecp256k1, keccak: (d: Uint8Array) => Uint8Array): Backend {
+function makeFastBackend(
+  native: NativeSecp256k1,
+  keccak: (d: Uint8Array) => Uint8Array,
+  keccakPrefix: (prefix: Uint8Array) => (suffix: Uint8Array) => Uint8Array,
+): Backend {
   const u8 = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   return {
     name: 'fast',
     keccak256: keccak,
+    keccak256Prefix: keccakPrefix,
     sha256: nodeHash,
     hmacSha256: nodeHmac,
     isValidPrivateKey: (k) => k.length === 32 && native.privateKeyVerify(k),
@@ -185,7 +196,19 @@ async function initFast(): Promise<Backend | null> {
       hasher.update(d);
       return hasher.digest('binary');
     };
-    return makeFastBackend(native, keccak);
+    // One hasher serves every call: each call runs to completion synchronously, and a prefix's
+    // absorbed state is saved and reloaded around each suffix.
+    const keccakPrefix = (prefix: Uint8Array) => {
+      hasher.init();
+      hasher.update(prefix);
+      const state = hasher.save();
+      return (suffix: Uint8Array): Uint8Array => {
+        hasher.load(state);
+        hasher.update(suffix);
+        return hasher.digest('binary');
+      };
+    };
+    return makeFastBackend(native, keccak, keccakPrefix);
   } catch {
     return null;
   }

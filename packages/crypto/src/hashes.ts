@@ -9,6 +9,14 @@ export function keccak256(data: Uint8Array): Uint8Array {
   return getBackend().keccak256(data);
 }
 
+/**
+ * Absorbs `prefix` once and returns a function computing keccak256(prefix ‖ suffix): what a PoW
+ * search needs, where only the trailing nonce changes between attempts.
+ */
+export function keccak256Prefix(prefix: Uint8Array): (suffix: Uint8Array) => Uint8Array {
+  return getBackend().keccak256Prefix(prefix);
+}
+
 export function sha256(data: Uint8Array): Uint8Array {
   return getBackend().sha256(data);
 }

@@ -24,6 +24,7 @@ export {
 } from './backend.js';
 export {
   keccak256,
+  keccak256Prefix,
   sha256,
   hmacSha256,
   hkdfSha256,

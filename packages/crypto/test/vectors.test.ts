@@ -16,6 +16,7 @@ import {
   hkdfSha256,
   hmacSha256,
   keccak256,
+  keccak256Prefix,
   pbkdf2Sha256,
   recoverPublicKey,
   scrypt,
@@ -178,5 +179,21 @@ describe.each(availableBackends().map((b) => b.name))('backend %s', (name) => {
     }
     const ack1 = h(eip8.ack1_rlpx_v4_format_B_to_A);
     expect(eciesDecrypt(keyA, ack1).length).toBe(97);
+  });
+});
+
+describe.each(availableBackends().map((b) => b.name))('keccak256Prefix on backend %s', (name) => {
+  it('equals keccak256 of the concatenation for every split and stays valid across interleaved calls', () => {
+    useBackend(name);
+    const data = new Uint8Array(1400).map((_, i) => (i * 131 + 17) & 0xff);
+    for (const split of [0, 1, 135, 136, 137, 272, 1000, 1392, 1400]) {
+      const f = keccak256Prefix(data.subarray(0, split));
+      const g = keccak256Prefix(data.subarray(0, 7));
+      expect(hex(f(data.subarray(split)))).toBe(hex(keccak256(data)));
+      // Another hash in between must not disturb the saved prefix state.
+      expect(hex(g(data.subarray(7)))).toBe(hex(keccak256(data)));
+      expect(hex(f(data.subarray(split)))).toBe(hex(keccak256(data)));
+      expect(hex(f(new Uint8Array(0)))).toBe(hex(keccak256(data.subarray(0, split))));
+    }
   });
 });
