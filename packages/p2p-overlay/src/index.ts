@@ -9,3 +9,39 @@ export {
   type MemoryNetworkOptions,
   type MemoryOverlayOptions,
 } from './memory-overlay.js';
+export { parseEnode, formatEnode, type Enode } from './enode.js';
+export { RlpxOverlay } from './rlpx-overlay.js';
+export {
+  createEnr,
+  decodeEnr,
+  enrToEnode,
+  enrHasCapability,
+  enodeIdToCompressedKey,
+  ENR_CAPABILITIES_KEY,
+  ENR_MAX_SIZE,
+  type Enr,
+  type EnrFields,
+} from './enr.js';
+export {
+  buildEnrTree,
+  resolveEnrTree,
+  parseEnrTreeUrl,
+  formatEnrTreeUrl,
+  parseEnrTreeRoot,
+  verifyEnrTreeRoot,
+  entryHash,
+  base32Encode,
+  base32Decode,
+  mapDnsResolver,
+  systemDnsResolver,
+  ENRTREE,
+  MAX_BRANCH_CHILDREN,
+  type DnsResolver,
+  type EnrTreeUrl,
+  type EnrTreeRoot,
+  type BuiltEnrTree,
+  type ResolveEnrTreeOptions,
+} from './dns-tree.js';
+export { StaticDiscovery, DnsDiscovery, Discv5Discovery, type DnsDiscoveryOptions, type Discv5DiscoveryOptions } from './discovery.js';
+export { MemoryPeerCache, JsonFilePeerCache } from './peer-cache.js';
+export { PeerPool } from './peer-pool.js';

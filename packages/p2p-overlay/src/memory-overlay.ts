@@ -111,6 +111,7 @@ class MemoryLink implements PeerLink {
     readonly remoteAddress: string | undefined,
     private readonly network: MemoryNetwork,
     private readonly closePeer: (reason: DisconnectReason) => void,
+    private readonly onHandlerError: (e: Error) => void,
   ) {
     this.closed = new Promise((r) => (this.resolveClosed = r));
   }
@@ -127,7 +128,7 @@ class MemoryLink implements PeerLink {
 
   receive(code: number, payload: Uint8Array): void {
     if (this.isClosed) return;
-    if (this.handler) this.handler(code, payload);
+    if (this.handler) this.handle(this.handler, code, payload);
     else this.queue.push([code, payload]);
   }
 
@@ -135,7 +136,17 @@ class MemoryLink implements PeerLink {
     this.handler = handler;
     while (this.queue.length > 0 && !this.isClosed) {
       const [c, p] = this.queue.shift()!;
-      handler(c, p);
+      this.handle(handler, c, p);
+    }
+  }
+
+  /** As over RLPx: a message the layer above throws on costs the peer (SUBPROTOCOL_ERROR). */
+  private handle(handler: (code: number, payload: Uint8Array) => void, code: number, payload: Uint8Array): void {
+    try {
+      handler(code, payload);
+    } catch (e) {
+      this.onHandlerError(e instanceof Error ? e : new Error(String(e)));
+      this.closePeer(DISCONNECT_REASON.SUBPROTOCOL_ERROR);
     }
   }
 
@@ -219,6 +230,8 @@ export class MemoryOverlay extends EventEmitter implements Overlay {
       throw new OverlayError(OVERLAY_ERROR.DIAL_FAILED, 'too many peers');
     }
     const shared = matchCapabilities(this.capabilities(), remote.capabilities());
+    // As over RLPx, a peer with no capability in common is useless: devp2p disconnects it at Hello.
+    if (shared.length === 0) throw new OverlayError(OVERLAY_ERROR.DIAL_FAILED, `no shared capability with ${id.slice(0, 16)}… (USELESS_PEER)`);
     const ours = this.addPeer(remote, shared, false);
     const theirs = remote.addPeer(this, shared, true);
     for (let i = 0; i < shared.length; i++) {
@@ -241,7 +254,10 @@ export class MemoryOverlay extends EventEmitter implements Overlay {
     };
     const peer: MemoryPeer = { info, remote, links: [] };
     const closePeer = (reason: DisconnectReason) => this.disconnect(remote.nodeId, reason);
-    peer.links = shared.map((c) => new MemoryLink(remote.nodeId, c, '127.0.0.1', this.network, closePeer));
+    const onHandlerError = (e: Error) => {
+      if (this.listenerCount('peer:error') > 0) this.emit('peer:error', e, remote.nodeId);
+    };
+    peer.links = shared.map((c) => new MemoryLink(remote.nodeId, c, '127.0.0.1', this.network, closePeer, onHandlerError));
     this.peerMap.set(remote.nodeId, peer);
     return peer;
   }
@@ -254,7 +270,8 @@ export class MemoryOverlay extends EventEmitter implements Overlay {
           try {
             r.onPeer(link);
           } catch (e) {
-            this.emit('error', e as Error);
+            // An 'error' nobody listens to would throw out of connect(): report only when heard.
+            if (this.listenerCount('error') > 0) this.emit('error', e as Error);
           }
         }
       }

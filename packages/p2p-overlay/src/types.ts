@@ -112,10 +112,57 @@ export interface RlpxOverlayOptions {
   maxPeers?: number;
   /** Time allowed from TCP connect to a completed Hello exchange (default 10 s). */
   handshakeTimeoutMs?: number;
+  /** Interval between our pings to each peer (default 15 s, as go-ethereum). */
+  pingIntervalMs?: number;
   /** Time a ping may stay unanswered before the peer is dropped with TIMEOUT (default 10 s). */
   pingTimeoutMs?: number;
   /** Largest frame accepted, in bytes (default 16 MiB - 1, the 24-bit limit of RLPx frames). */
   maxFrameSize?: number;
   /** Largest uncompressed message accepted (default 16 MiB, EIP-706). */
   maxMessageSize?: number;
+}
+
+/**
+ * A source of candidate peers (static list, EIP-1459 DNS lists, discv5, a user's own). The pool
+ * starts it when it needs peers and stops it when it has enough (spec 1/CLIENT, PeerPool).
+ */
+export interface DiscoverySource {
+  readonly name: string;
+  start(onPeer: (enode: string) => void): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
+/** Where the pool remembers good peers between runs. */
+export interface PeerCacheStore {
+  load(): Promise<string[]>;
+  save(enodes: readonly string[]): Promise<void>;
+}
+
+export interface PeerPoolOptions {
+  /** Keep at least this many peers: below it, discovery runs (default 2). */
+  minPeers?: number;
+  /** Never more than this many: at it, discovery is suspended and extra peers dropped (default 6). */
+  maxPeers?: number;
+  /** Always connected, redialled with backoff; not counted against maxPeers when dropping. */
+  staticNodes?: readonly string[];
+  /** Dialled first when the pool has no peers, like any discovered candidate. */
+  bootstrapNodes?: readonly string[];
+  /** Trusted peers (a mailserver): always dialled, never dropped for space; see `isTrusted`. */
+  trustedNodes?: readonly string[];
+  discovery?: readonly DiscoverySource[];
+  /** Good peers from earlier runs (default: none kept). */
+  cache?: PeerCacheStore;
+  /** At most this many peers are remembered (default 32). */
+  cacheSize?: number;
+  /** Backoff after a failed dial or a drop: initial delay, doubled per failure, capped (ms). */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** Dials in flight at once (default 4). */
+  maxConcurrentDials?: number;
+}
+
+export interface PeerPoolEvents {
+  'discovery:suspended': () => void;
+  'discovery:resumed': () => void;
+  'peer:dial-failed': (enode: string, error: Error, retryInMs: number) => void;
 }

@@ -1,0 +1,5 @@
+// snappyjs ships no type declarations; only the two functions we call are declared.
+declare module 'snappyjs' {
+  export function compress(input: Uint8Array): Uint8Array;
+  export function uncompress(input: Uint8Array, maxLength?: number): Uint8Array;
+}
