@@ -1,29 +1,13 @@
 // The main job (`npm start`): a local demo network with no internet.
 // Stage 1 of the stack: two overlay nodes connect, negotiate a capability and exchange a message.
 import { bytesToUtf8, utf8ToBytes } from '@status-stack/crypto';
-import * as overlay from '@status-stack/p2p-overlay';
+import { RlpxOverlay } from '@status-stack/p2p-overlay';
 
 const capability = { name: 'demo', version: 1, length: 1 };
 
-type Maker = () => Promise<[overlay.Overlay, overlay.Overlay, string]>;
-
-// Real TCP (RLPx v5 over 127.0.0.1) where the package provides it; the in-memory overlay otherwise.
-const makeRlpx: Maker | undefined =
-  'RlpxOverlay' in overlay
-    ? async () => {
-        const Rlpx = (overlay as unknown as { RlpxOverlay: new (o: object) => overlay.Overlay }).RlpxOverlay;
-        const a = new Rlpx({ host: '127.0.0.1', port: 0, clientId: 'status-stack-demo/alice' });
-        const b = new Rlpx({ host: '127.0.0.1', port: 0, clientId: 'status-stack-demo/bob' });
-        return [a, b, 'RLPx v5 over TCP on 127.0.0.1'];
-      }
-    : undefined;
-const makeMemory: Maker = async () => {
-  const net = new overlay.MemoryNetwork();
-  return [net.createOverlay(), net.createOverlay(), 'the in-memory overlay'];
-};
-
 async function main(): Promise<void> {
-  const [alice, bob, how] = await (makeRlpx ?? makeMemory)();
+  const alice = new RlpxOverlay({ host: '127.0.0.1', port: 0, clientId: 'status-stack-demo/alice' });
+  const bob = new RlpxOverlay({ host: '127.0.0.1', port: 0, clientId: 'status-stack-demo/bob' });
   const received = new Promise<string>((resolve) => {
     bob.register(capability, (link) => {
       link.onMessage((_code, payload) => {
@@ -46,7 +30,7 @@ async function main(): Promise<void> {
   });
   await alice.start();
   await bob.start();
-  console.log(`two nodes over ${how}`);
+  console.log('two nodes over RLPx v5 (EIP-8 handshake, snappy) on 127.0.0.1');
   console.log(`alice ${alice.enode}`);
   console.log(`bob   ${bob.enode}`);
   await alice.connect(bob.enode);
