@@ -1,1 +1,68 @@
-export const PACKAGE = '@status-stack/whisper';
+export * from './types.js';
+export { WHISPER, WHISPER_PACKET, STATUS_POW, MESSAGE_FLAGS, ENVELOPE_ERROR_CODE, MESSAGE_RESPONSE_VERSION, type EnvelopeErrorCode } from './constants.js';
+export { WhisperError, TimeSyncError, WHISPER_ERROR, type WhisperErrorCode } from './errors.js';
+export { type Topic, bytesToTopic, topicToHex, hexToTopic, topicFromString, assertTopic } from './topic.js';
+export { type Bloom, topicToBloom, topicsToBloom, mergeBlooms, fullBloom, isFullBloom, bloomMatch } from './bloom.js';
+export {
+  type Envelope,
+  encodeEnvelope,
+  decodeEnvelope,
+  encodeEnvelopeWithoutNonce,
+  envelopeHash,
+  envelopeSize,
+  envelopeBloom,
+  encodeMessagesPacket,
+  decodeMessagesPacket,
+} from './envelope.js';
+export { computePow, powTargetBits, sealEnvelope, leadingZeroBits, powToUint64, uint64ToPow, type SealOptions } from './pow.js';
+export {
+  type PlaintextParams,
+  type DecodedPlaintext,
+  encodePlaintext,
+  decodePlaintext,
+  payloadSizeFieldLength,
+  defaultPaddingLength,
+  encryptSymmetric,
+  decryptSymmetric,
+  encryptAsymmetric,
+  decryptAsymmetric,
+} from './message.js';
+export { wrapMessage, openSymmetric, openAsymmetric, type WrapParams } from './wrap.js';
+export {
+  symKeyFromPassword,
+  publicChatTopic,
+  publicChatKey,
+  discoveryTopic,
+  partitionedTopic,
+  partitionedTopicName,
+  personalDiscoveryTopic,
+  contactCodeTopic,
+  contactCodeTopicName,
+  negotiatedSecret,
+  DISCOVERY_TOPIC_NAME,
+  type NegotiatedSecret,
+} from './status-topics.js';
+export {
+  type WhisperStatus,
+  type RateLimits,
+  type MessagesResponse,
+  encodeWhisperStatus,
+  decodeWhisperStatus,
+  encodePowRequirementPacket,
+  decodePowRequirementPacket,
+  encodeRateLimitsPacket,
+  decodeRateLimitsPacket,
+  encodeBloomPacket,
+  decodeBloomPacket,
+  encodeBatchAckPacket,
+  decodeBatchAckPacket,
+  encodeMessageResponsePacket,
+  decodeMessageResponsePacket,
+} from './packets.js';
+export { RateLimiter } from './rate-limiter.js';
+export { FilterSet } from './filters.js';
+export { EnvelopePool, poolEntry, type PooledEnvelope } from './node/envelope-pool.js';
+export { EnvelopeNode, PeerState, type CorePacketCodes, type PacketHandler } from './node/envelope-node.js';
+export { WhisperNode, WHISPER_CAPABILITY, decodeP2PEnvelopes } from './whisper-node.js';
+export { MemoryHub, MemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
+export * from './mailserver/index.js';

@@ -1,0 +1,42 @@
+export const WHISPER_ERROR = {
+  INVALID_RLP: 'INVALID_RLP',
+  INVALID_ENVELOPE: 'INVALID_ENVELOPE',
+  INVALID_TOPIC: 'INVALID_TOPIC',
+  INVALID_BLOOM: 'INVALID_BLOOM',
+  INVALID_KEY: 'INVALID_KEY',
+  INVALID_MESSAGE: 'INVALID_MESSAGE',
+  INVALID_SIGNATURE: 'INVALID_SIGNATURE',
+  INVALID_PACKET: 'INVALID_PACKET',
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  DECRYPTION_FAILED: 'DECRYPTION_FAILED',
+  POW_TOO_LOW: 'POW_TOO_LOW',
+  POW_NOT_REACHED: 'POW_NOT_REACHED',
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
+  ENVELOPE_FROM_FUTURE: 'ENVELOPE_FROM_FUTURE',
+  ENVELOPE_TOO_OLD: 'ENVELOPE_TOO_OLD',
+  BLOOM_MISMATCH: 'BLOOM_MISMATCH',
+  NOT_RUNNING: 'NOT_RUNNING',
+  RATE_LIMITED: 'RATE_LIMITED',
+} as const;
+export type WhisperErrorCode = (typeof WHISPER_ERROR)[keyof typeof WHISPER_ERROR];
+
+export class WhisperError extends Error {
+  readonly code: WhisperErrorCode;
+  constructor(code: WhisperErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WhisperError';
+    this.code = code;
+  }
+}
+
+/**
+ * An envelope rejected because the clocks disagree (from the future, or very old). go-ethereum/status-go
+ * report these to the sender with code TIME_NOT_SYNCED and, unlike other envelope errors, do not
+ * disconnect the peer for them.
+ */
+export class TimeSyncError extends WhisperError {
+  constructor(code: typeof WHISPER_ERROR.ENVELOPE_FROM_FUTURE | typeof WHISPER_ERROR.ENVELOPE_TOO_OLD, message: string) {
+    super(code, message);
+    this.name = 'TimeSyncError';
+  }
+}

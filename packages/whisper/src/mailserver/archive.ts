@@ -1,0 +1,414 @@
+// The mailserver archive port: what a Whisper/Waku node needs from the store that keeps
+// every envelope it has seen, plus the query rules both real implementations share.
+//
+// Keys and cursors follow status-go v0.62.18 (`mailserver/db_key.go`) so cursors are
+// interchangeable with its mailservers:
+//   DB key  = sent (4 bytes, big-endian Unix seconds) ‖ envelope hash (32) ‖ topic (4)
+//   cursor  = the first 36 bytes of the key (sent ‖ hash) of the last envelope returned;
+//             status-go drops the topic "for backward compatibility".
+// `sent` is expiry − ttl, the time the envelope was posted, which is what history requests
+// select on. Sorting keys bytewise therefore sorts by (sent, hash), and the next page is
+// everything strictly below the cursor.
+import { RLP, type NestedUint8Array } from '@ethereumjs/rlp';
+import { keccak256 } from '@status-stack/crypto';
+
+export const ARCHIVE_ERROR_CODES = {
+  INVALID_RECORD: 'INVALID_RECORD',
+  INVALID_RANGE: 'INVALID_RANGE',
+  INVALID_LIMIT: 'INVALID_LIMIT',
+  INVALID_CURSOR: 'INVALID_CURSOR',
+  INVALID_FILTER: 'INVALID_FILTER',
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  DATABASE: 'DATABASE',
+  CLOSED: 'CLOSED',
+} as const;
+export type ArchiveErrorCode = (typeof ARCHIVE_ERROR_CODES)[keyof typeof ARCHIVE_ERROR_CODES];
+
+/** Every failure of an archive: bad input, or the database itself (never an empty result instead). */
+export class ArchiveError extends Error {
+  readonly code: ArchiveErrorCode;
+  constructor(code: ArchiveErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ArchiveError';
+    this.code = code;
+  }
+}
+
+export const ARCHIVE_LIMITS = {
+  /** status-go `MaxLimitInMessagesRequest` / `maxMessagesRequestPayloadLimit`. */
+  MAX_QUERY_LIMIT: 1000,
+  /** Bounds the SQL parameter list; a Status client has far fewer topics than this. */
+  MAX_QUERY_TOPICS: 1000,
+  /** Expired envelopes are kept this long before `prune` removes them (30 days). */
+  DEFAULT_RETENTION_SECONDS: 30 * 24 * 60 * 60,
+  TIMESTAMP_LENGTH: 4,
+  HASH_LENGTH: 32,
+  TOPIC_LENGTH: 4,
+  BLOOM_LENGTH: 64,
+  /** status-go `CursorLength`: sent ‖ hash. */
+  CURSOR_LENGTH: 36,
+  /** status-go `DBKeyLength`: sent ‖ hash ‖ topic. */
+  DB_KEY_LENGTH: 40,
+  MAX_UINT32: 0xffffffff,
+} as const;
+
+/** One archived envelope. */
+export interface ArchiveRecord {
+  /** The envelope as it travels: RLP `[expiry, ttl, topic, data, nonce]`. */
+  envelope: Uint8Array;
+  /** keccak256 of `envelope` (32 bytes). */
+  hash: Uint8Array;
+  /** 4 bytes. */
+  topic: Uint8Array;
+  /** Unix seconds. */
+  expiry: number;
+  /** Seconds; `expiry - ttl` is the sent time queries select on. */
+  ttl: number;
+  /** Unix seconds when this node archived it (kept for operators; not used by queries). */
+  archivedAt: number;
+}
+
+export interface ArchiveQuery {
+  /** Lower bound of the sent time, Unix seconds, inclusive. */
+  from: number;
+  /** Upper bound of the sent time, Unix seconds, inclusive. */
+  to: number;
+  /** Match envelopes on any of these 4-byte topics. When non-empty, `bloom` is ignored (Waku mailserver spec). */
+  topics?: Uint8Array[];
+  /** 64-byte Whisper bloom filter: match envelopes whose topic bloom is contained in it. */
+  bloom?: Uint8Array;
+  /** Page size, 1..{@link ARCHIVE_LIMITS.MAX_QUERY_LIMIT}. */
+  limit: number;
+  /** The cursor of the previous page (36 bytes, or a 40-byte status-go DB key); empty or absent for the first page. */
+  cursor?: Uint8Array;
+}
+
+export interface ArchivePage {
+  /** Raw envelope RLPs, newest first (sent time descending, then hash descending). */
+  envelopes: Uint8Array[];
+  /** 36 bytes when more envelopes match; empty when this page is the last. */
+  cursor: Uint8Array;
+  /** Hash of the last envelope in this page; 32 zero bytes when the page is empty (as status-go reports it). */
+  lastEnvelopeHash: Uint8Array;
+}
+
+/**
+ * The store behind a mailserver. Implementations: {@link SqliteEnvelopeArchive} (embedded
+ * default) and {@link PostgresEnvelopeArchive} (operators). All methods reject with
+ * {@link ArchiveError}.
+ */
+export interface EnvelopeArchive {
+  /** Stores one envelope; resolves false when it was already archived. */
+  put(record: ArchiveRecord): Promise<boolean>;
+  /** Stores a batch in one transaction; resolves with how many were new. */
+  putMany(records: readonly ArchiveRecord[]): Promise<number>;
+  /** One page of history, newest first. */
+  query(query: ArchiveQuery): Promise<ArchivePage>;
+  /** Deletes envelopes whose expiry is older than `now - retentionSeconds`; resolves with how many. */
+  prune(now: number, retentionSeconds?: number): Promise<number>;
+  /** How many envelopes are archived. */
+  count(): Promise<number>;
+  /** Releases the database; later calls reject with code `CLOSED`. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A query after validation, in the form both implementations use. */
+export interface NormalizedArchiveQuery {
+  /** Smallest key in range: sent(from) as 4 bytes (shorter than any key with that prefix). */
+  lowerKey: Uint8Array;
+  /** Largest key in range: sent(to) ‖ 0xff × 36. */
+  upperKey: Uint8Array;
+  /** Exclusive upper bound from the cursor, if any. */
+  cursor: Uint8Array | undefined;
+  /** Deduplicated topics, or undefined when filtering by bloom. */
+  topics: Uint8Array[] | undefined;
+  /** The bloom, when not filtering by topics. */
+  bloom: Uint8Array | undefined;
+  limit: number;
+}
+
+export const EMPTY_BYTES = new Uint8Array(0);
+const ZERO_HASH = new Uint8Array(32);
+
+function isUint32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= ARCHIVE_LIMITS.MAX_UINT32;
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+function show(v: unknown): string {
+  if (v instanceof Uint8Array) return `${v.length} bytes 0x${hex(v.subarray(0, 48))}${v.length > 48 ? '…' : ''}`;
+  if (typeof v === 'bigint') return `${v}n`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+function writeUint32BE(out: Uint8Array, offset: number, v: number): void {
+  out[offset] = (v >>> 24) & 0xff;
+  out[offset + 1] = (v >>> 16) & 0xff;
+  out[offset + 2] = (v >>> 8) & 0xff;
+  out[offset + 3] = v & 0xff;
+}
+
+function readUint32BE(b: Uint8Array, offset: number): number {
+  return ((b[offset] << 24) | (b[offset + 1] << 16) | (b[offset + 2] << 8) | b[offset + 3]) >>> 0;
+}
+
+/** status-go DB key: sent (4, BE) ‖ hash (32) ‖ topic (4). */
+export function mailserverDbKey(sent: number, hash: Uint8Array, topic: Uint8Array): Uint8Array {
+  if (!isUint32(sent)) throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `sent time is not a uint32: ${show(sent)}`);
+  if (!(hash instanceof Uint8Array) || hash.length !== ARCHIVE_LIMITS.HASH_LENGTH) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `hash must be 32 bytes, got ${show(hash)}`);
+  }
+  if (!(topic instanceof Uint8Array) || topic.length !== ARCHIVE_LIMITS.TOPIC_LENGTH) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `topic must be 4 bytes, got ${show(topic)}`);
+  }
+  const key = new Uint8Array(ARCHIVE_LIMITS.DB_KEY_LENGTH);
+  writeUint32BE(key, 0, sent);
+  key.set(hash, 4);
+  key.set(topic, 36);
+  return key;
+}
+
+/** The cursor status-go hands out for an envelope: sent (4, BE) ‖ hash (32). */
+export function encodeMailserverCursor(sent: number, hash: Uint8Array): Uint8Array {
+  if (!isUint32(sent)) throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_CURSOR, `sent time is not a uint32: ${show(sent)}`);
+  if (!(hash instanceof Uint8Array) || hash.length !== ARCHIVE_LIMITS.HASH_LENGTH) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_CURSOR, `hash must be 32 bytes, got ${show(hash)}`);
+  }
+  const out = new Uint8Array(ARCHIVE_LIMITS.CURSOR_LENGTH);
+  writeUint32BE(out, 0, sent);
+  out.set(hash, 4);
+  return out;
+}
+
+/** Splits a 36-byte cursor (or a 40-byte status-go DB key) into its sent time and envelope hash. */
+export function decodeMailserverCursor(cursor: Uint8Array): { sent: number; hash: Uint8Array } {
+  if (
+    !(cursor instanceof Uint8Array) ||
+    (cursor.length !== ARCHIVE_LIMITS.CURSOR_LENGTH && cursor.length !== ARCHIVE_LIMITS.DB_KEY_LENGTH)
+  ) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_CURSOR, `cursor must be 36 or 40 bytes, got ${show(cursor)}`);
+  }
+  return { sent: readUint32BE(cursor, 0), hash: cursor.slice(4, 36) };
+}
+
+/**
+ * Whisper bloom of a topic (EIP-627; NOTES.md): three bits chosen by the topic bytes.
+ * go-ethereum and status-go assign the byte (`b[i] = 1 << bit`) rather than OR it, so when two
+ * indices share a byte only the last bit survives; we do the same so matches agree with theirs.
+ */
+export function _topicBloom(topic: Uint8Array): Uint8Array {
+  const bloom = new Uint8Array(ARCHIVE_LIMITS.BLOOM_LENGTH);
+  for (let j = 0; j < 3; j++) {
+    const index = topic[j] + ((topic[3] & (1 << j)) !== 0 ? 256 : 0);
+    bloom[index >>> 3] = 1 << (index & 7);
+  }
+  return bloom;
+}
+
+/** True when the topic's bloom is contained in `bloom` (status-go `BloomFilterMatch`). */
+export function _topicMatchesBloom(topic: Uint8Array, bloom: Uint8Array): boolean {
+  const own = _topicBloom(topic);
+  for (let i = 0; i < own.length; i++) {
+    if ((own[i] & bloom[i]) !== own[i]) return false;
+  }
+  return true;
+}
+
+/** The bloom as PostgreSQL's bit(512) text: bytes in order, each most significant bit first (as status-go stores it). */
+export function _bloomToBitString(bloom: Uint8Array): string {
+  let s = '';
+  for (const byte of bloom) s += byte.toString(2).padStart(8, '0');
+  return s;
+}
+
+/** Throws unless `record` is a well-formed archive record; returns its status-go DB key. */
+export function _validateRecord(record: ArchiveRecord): Uint8Array {
+  if (typeof record !== 'object' || record === null) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `record must be an object, got ${show(record)}`);
+  }
+  const { envelope, expiry, ttl, archivedAt } = record;
+  if (!(envelope instanceof Uint8Array) || envelope.length === 0) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `envelope must be non-empty bytes, got ${show(envelope)}`);
+  }
+  if (!isUint32(expiry)) throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `expiry is not a uint32: ${show(expiry)}`);
+  if (!isUint32(ttl)) throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `ttl is not a uint32: ${show(ttl)}`);
+  if (ttl > expiry) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `ttl ${ttl} exceeds expiry ${expiry}: sent time would be negative`);
+  }
+  if (typeof archivedAt !== 'number' || !Number.isSafeInteger(archivedAt) || archivedAt < 0) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `archivedAt must be Unix seconds, got ${show(archivedAt)}`);
+  }
+  return mailserverDbKey(expiry - ttl, record.hash, record.topic);
+}
+
+/** Validates a query and turns it into key bounds and filters. */
+export function normalizeArchiveQuery(query: ArchiveQuery): NormalizedArchiveQuery {
+  if (typeof query !== 'object' || query === null) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_ARGUMENT, `query must be an object, got ${show(query)}`);
+  }
+  const { from, to, limit, cursor, topics, bloom } = query;
+  if (!isUint32(from)) throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RANGE, `from is not a uint32 Unix time: ${show(from)}`);
+  if (!isUint32(to)) throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RANGE, `to is not a uint32 Unix time: ${show(to)}`);
+  if (from > to) throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RANGE, `from ${from} is after to ${to}`);
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > ARCHIVE_LIMITS.MAX_QUERY_LIMIT) {
+    throw new ArchiveError(
+      ARCHIVE_ERROR_CODES.INVALID_LIMIT,
+      `limit must be an integer in 1..${ARCHIVE_LIMITS.MAX_QUERY_LIMIT}, got ${show(limit)}`,
+    );
+  }
+  let exclusiveUpper: Uint8Array | undefined;
+  if (cursor !== undefined && cursor !== null) {
+    if (!(cursor instanceof Uint8Array)) {
+      throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_CURSOR, `cursor must be bytes, got ${show(cursor)}`);
+    }
+    if (cursor.length > 0) {
+      decodeMailserverCursor(cursor);
+      exclusiveUpper = cursor.slice();
+    }
+  }
+  let normalizedTopics: Uint8Array[] | undefined;
+  if (topics !== undefined && topics !== null) {
+    if (!Array.isArray(topics)) {
+      throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_FILTER, `topics must be an array, got ${show(topics)}`);
+    }
+    if (topics.length > ARCHIVE_LIMITS.MAX_QUERY_TOPICS) {
+      throw new ArchiveError(
+        ARCHIVE_ERROR_CODES.INVALID_FILTER,
+        `at most ${ARCHIVE_LIMITS.MAX_QUERY_TOPICS} topics per query, got ${topics.length}`,
+      );
+    }
+    const seen = new Map<string, Uint8Array>();
+    for (const t of topics) {
+      if (!(t instanceof Uint8Array) || t.length !== ARCHIVE_LIMITS.TOPIC_LENGTH) {
+        throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_FILTER, `topic must be 4 bytes, got ${show(t)}`);
+      }
+      seen.set(hex(t), t.slice());
+    }
+    if (seen.size > 0) normalizedTopics = [...seen.values()];
+  }
+  let normalizedBloom: Uint8Array | undefined;
+  if (normalizedTopics === undefined) {
+    if (!(bloom instanceof Uint8Array) || bloom.length !== ARCHIVE_LIMITS.BLOOM_LENGTH) {
+      throw new ArchiveError(
+        ARCHIVE_ERROR_CODES.INVALID_FILTER,
+        `a query needs topics or a 64-byte bloom, got bloom ${show(bloom)}`,
+      );
+    }
+    normalizedBloom = bloom.slice();
+  }
+  const lowerKey = new Uint8Array(4);
+  writeUint32BE(lowerKey, 0, from);
+  const upperKey = new Uint8Array(ARCHIVE_LIMITS.DB_KEY_LENGTH).fill(0xff);
+  writeUint32BE(upperKey, 0, to);
+  return { lowerKey, upperKey, cursor: exclusiveUpper, topics: normalizedTopics, bloom: normalizedBloom, limit };
+}
+
+/**
+ * Builds the page from up to `limit + 1` keys and envelopes, newest first: the extra row
+ * only tells that more remain, so the cursor is empty exactly when the history is exhausted.
+ */
+export function _pageFromRows(rows: readonly { id: Uint8Array; data: Uint8Array }[], limit: number): ArchivePage {
+  const page = rows.length > limit ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  return {
+    envelopes: page.map((r) => r.data),
+    cursor: rows.length > limit && last !== undefined ? last.id.slice(0, ARCHIVE_LIMITS.CURSOR_LENGTH) : EMPTY_BYTES,
+    lastEnvelopeHash: last !== undefined ? last.id.slice(4, 36) : ZERO_HASH.slice(),
+  };
+}
+
+export function _validatePrune(now: number, retentionSeconds: number): number {
+  if (typeof now !== 'number' || !Number.isSafeInteger(now) || now < 0) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_ARGUMENT, `now must be Unix seconds, got ${show(now)}`);
+  }
+  if (typeof retentionSeconds !== 'number' || !Number.isSafeInteger(retentionSeconds) || retentionSeconds < 0) {
+    throw new ArchiveError(
+      ARCHIVE_ERROR_CODES.INVALID_ARGUMENT,
+      `retentionSeconds must be a non-negative integer, got ${show(retentionSeconds)}`,
+    );
+  }
+  return now - retentionSeconds;
+}
+
+/** Node Buffer view of bytes, for database drivers (no copy). */
+export function _toBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Uint8Array view of a driver's Buffer (no copy). */
+export function _fromBuffer(b: Buffer | Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Reads a canonical RLP unsigned integer of at most `maxBytes` bytes, or returns undefined. */
+function readCanonicalUint(b: Uint8Array, maxBytes: number): number | bigint | undefined {
+  if (b.length > maxBytes || (b.length > 0 && b[0] === 0)) return undefined;
+  let v = 0n;
+  for (const byte of b) v = (v << 8n) | BigInt(byte);
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** The fields of an envelope RLP `[expiry, ttl, topic, data, nonce]`, or a reason it is malformed. */
+export function _readEnvelopeFields(
+  envelope: Uint8Array,
+): { ok: true; expiry: number; ttl: number; topic: Uint8Array } | { ok: false; reason: string } {
+  let decoded: Uint8Array | NestedUint8Array;
+  try {
+    decoded = RLP.decode(envelope);
+  } catch (err) {
+    return { ok: false, reason: `not RLP (${(err as Error).message})` };
+  }
+  if (!Array.isArray(decoded)) return { ok: false, reason: 'not an RLP list' };
+  if (decoded.length !== 5) return { ok: false, reason: `expected 5 fields, got ${decoded.length}` };
+  const [expiryB, ttlB, topic, data, nonceB] = decoded;
+  if (![expiryB, ttlB, topic, data, nonceB].every((f) => f instanceof Uint8Array)) {
+    return { ok: false, reason: 'a field is a list, expected byte strings' };
+  }
+  const expiry = readCanonicalUint(expiryB as Uint8Array, 4);
+  const ttl = readCanonicalUint(ttlB as Uint8Array, 4);
+  if (typeof expiry !== 'number') return { ok: false, reason: `expiry is not a canonical uint32: ${show(expiryB)}` };
+  if (typeof ttl !== 'number') return { ok: false, reason: `ttl is not a canonical uint32: ${show(ttlB)}` };
+  if ((topic as Uint8Array).length !== 4) return { ok: false, reason: `topic must be 4 bytes, got ${show(topic)}` };
+  if (readCanonicalUint(nonceB as Uint8Array, 8) === undefined) {
+    return { ok: false, reason: `nonce is not a canonical uint64: ${show(nonceB)}` };
+  }
+  return { ok: true, expiry, ttl, topic: topic as Uint8Array };
+}
+
+/**
+ * Makes the archive record for an envelope as received (its RLP): reads expiry, ttl and
+ * topic and hashes it (keccak256 of the RLP, as Whisper's envelope hash is).
+ */
+export function archiveRecordFromEnvelope(envelope: Uint8Array, archivedAt = Math.floor(Date.now() / 1000)): ArchiveRecord {
+  if (!(envelope instanceof Uint8Array)) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `envelope must be bytes, got ${show(envelope)}`);
+  }
+  const fields = _readEnvelopeFields(envelope);
+  if (!fields.ok) throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `malformed envelope: ${fields.reason}`);
+  if (fields.ttl > fields.expiry) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RECORD, `ttl ${fields.ttl} exceeds expiry ${fields.expiry}`);
+  }
+  return {
+    envelope: envelope.slice(),
+    hash: keccak256(envelope),
+    topic: fields.topic.slice(),
+    expiry: fields.expiry,
+    ttl: fields.ttl,
+    archivedAt,
+  };
+}
+
+/** Wraps a driver failure; archive errors pass through unchanged. */
+export function _databaseError(operation: string, err: unknown): ArchiveError {
+  if (err instanceof ArchiveError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const code = typeof err === 'object' && err !== null && 'code' in err ? ` [${String((err as { code: unknown }).code)}]` : '';
+  return new ArchiveError(ARCHIVE_ERROR_CODES.DATABASE, `${operation} failed: ${message}${code}`, { cause: err });
+}

@@ -1,0 +1,97 @@
+import type { Capability, Overlay } from '@status-stack/p2p-overlay';
+import { isFullBloom, type Bloom } from './bloom.js';
+import { WHISPER, WHISPER_PACKET } from './constants.js';
+import { decodeEnvelope, decodeMessagesPacket, type Envelope } from './envelope.js';
+import { WhisperError, WHISPER_ERROR } from './errors.js';
+import {
+  decodeBloomPacket,
+  decodePowRequirementPacket,
+  decodeRateLimitsPacket,
+  decodeWhisperStatus,
+  encodeBloomPacket,
+  encodePowRequirementPacket,
+  encodeWhisperStatus,
+} from './packets.js';
+import { EnvelopeNode, type PeerState } from './node/envelope-node.js';
+import type { EnvelopeNodeOptions } from './types.js';
+
+export const WHISPER_CAPABILITY: Capability = { name: WHISPER.PROTOCOL_NAME, version: WHISPER.PROTOCOL_VERSION, length: WHISPER.CODE_COUNT };
+
+/** A Whisper v6 (`shh/6`) node as status-go runs it, on any `Overlay`. */
+export class WhisperNode extends EnvelopeNode {
+  readonly capability: Capability = WHISPER_CAPABILITY;
+  protected readonly codes = WHISPER_PACKET;
+
+  constructor(overlay: Overlay, options: EnvelopeNodeOptions = {}) {
+    super(overlay, options);
+  }
+
+  protected encodeStatus(): Uint8Array {
+    return encodeWhisperStatus({
+      version: WHISPER.PROTOCOL_VERSION,
+      powRequirement: this.minPow,
+      bloom: this.bloomFilter,
+      lightNode: this.lightNode,
+      confirmationsEnabled: this.confirmationsEnabled,
+      rateLimits: this.rateLimits,
+    });
+  }
+
+  protected applyStatus(peer: PeerState, payload: Uint8Array): void {
+    const s = decodeWhisperStatus(payload);
+    if (s.version !== WHISPER.PROTOCOL_VERSION) {
+      throw new WhisperError(WHISPER_ERROR.INVALID_PACKET, `peer speaks shh version ${s.version}, not ${WHISPER.PROTOCOL_VERSION}`);
+    }
+    peer.powRequirement = s.powRequirement ?? 0;
+    peer.bloom = peerBloom(s.bloom);
+    peer.lightNode = s.lightNode ?? false;
+    peer.confirmationsEnabled = s.confirmationsEnabled ?? false;
+    peer.setRateLimits(s.rateLimits);
+  }
+
+  protected sendPowRequirement(peer: PeerState, pow: number): void {
+    peer.send(WHISPER_PACKET.POW_REQUIREMENT, encodePowRequirementPacket(pow));
+  }
+
+  protected sendBloomFilter(peer: PeerState, bloom: Bloom): void {
+    peer.send(WHISPER_PACKET.BLOOM_FILTER, encodeBloomPacket(bloom));
+  }
+
+  protected handleProtocolPacket(peer: PeerState, code: number, payload: Uint8Array): boolean {
+    switch (code) {
+      case WHISPER_PACKET.POW_REQUIREMENT:
+        peer.powRequirement = decodePowRequirementPacket(payload);
+        return true;
+      case WHISPER_PACKET.BLOOM_FILTER:
+        peer.bloom = peerBloom(decodeBloomPacket(payload));
+        return true;
+      case WHISPER_PACKET.RATE_LIMITS:
+        peer.setRateLimits(decodeRateLimitsPacket(payload));
+        return true;
+      case WHISPER_PACKET.P2P_MESSAGE:
+        // Only a trusted peer (our mailserver) may push envelopes directly; others are ignored.
+        if (peer.trusted) this.deliverP2P(decodeP2PEnvelopes(payload), peer.id);
+        return true;
+      default:
+        return false;
+    }
+  }
+}
+
+/** A full-node bloom (all ones) is stored as "matches everything". */
+function peerBloom(bloom: Bloom | undefined): Bloom | undefined {
+  return bloom === undefined || isFullBloom(bloom) ? undefined : bloom;
+}
+
+/** Code 127 carries a list of envelopes; older senders put a single envelope. */
+export function decodeP2PEnvelopes(payload: Uint8Array): Envelope[] {
+  try {
+    return decodeMessagesPacket(payload);
+  } catch (e) {
+    try {
+      return [decodeEnvelope(payload)];
+    } catch {
+      throw e;
+    }
+  }
+}
