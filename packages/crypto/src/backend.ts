@@ -1,9 +1,10 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as noble from '@noble/secp256k1';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
 import { createKeccak } from 'hash-wasm';
 import { CRYPTO_ERROR, CryptoError } from './errors.js';
 
@@ -19,6 +20,8 @@ export interface Backend {
   keccak256Prefix(prefix: Uint8Array): (suffix: Uint8Array) => Uint8Array;
   sha256(data: Uint8Array): Uint8Array;
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** HKDF-SHA256; an empty salt means a zero-filled salt of hash length (RFC 5869). */
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   isValidPrivateKey(key: Uint8Array): boolean;
   isValidPublicKey(key: Uint8Array): boolean;
   getPublicKey(privateKey: Uint8Array, compressed: boolean): Uint8Array;
@@ -43,6 +46,7 @@ export const portableBackend: Backend = {
   },
   sha256: (d) => nobleSha256(d),
   hmacSha256: (k, d) => hmac(nobleSha256, k, d),
+  hkdfSha256: (ikm, salt, info, length) => hkdf(nobleSha256, ikm, salt, info, length),
   isValidPrivateKey: (k) => k.length === 32 && noble.utils.isValidSecretKey(k),
   isValidPublicKey: (p) => {
     if (p.length !== 33 && p.length !== 65) return false;
@@ -142,6 +146,7 @@ function makeFastBackend(
     keccak256Prefix: keccakPrefix,
     sha256: nodeHash,
     hmacSha256: nodeHmac,
+    hkdfSha256: (ikm, salt, info, length) => new Uint8Array(hkdfSync('sha256', ikm, salt, info, length)),
     isValidPrivateKey: (k) => k.length === 32 && native.privateKeyVerify(k),
     isValidPublicKey: (p) => (p.length === 33 || p.length === 65) && native.publicKeyVerify(p),
     getPublicKey: (k, c) => {

@@ -1,6 +1,4 @@
 import { pbkdf2Sync } from 'node:crypto';
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { scrypt as nobleScrypt, scryptAsync as nobleScryptAsync } from '@noble/hashes/scrypt.js';
 import { getBackend } from './backend.js';
 
@@ -27,7 +25,7 @@ export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
 
 /** HKDF-SHA256 (RFC 5869). `salt` undefined or empty means a zero-filled salt of hash length. */
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array {
-  return hkdf(nobleSha256, ikm, salt, info, length);
+  return getBackend().hkdfSha256(ikm, salt ?? new Uint8Array(0), info, length);
 }
 
 /** PBKDF2-HMAC-SHA256 through node:crypto. */

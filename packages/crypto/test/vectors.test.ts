@@ -197,3 +197,14 @@ describe.each(availableBackends().map((b) => b.name))('keccak256Prefix on backen
     }
   });
 });
+
+it('HKDF: both backends agree, and an empty salt means a zero salt of hash length', () => {
+  const ikm = new Uint8Array(40).map((_, i) => i * 7);
+  const info = utf8ToBytes('status-stack');
+  const outputs = availableBackends().map((b) => {
+    useBackend(b.name);
+    return [hex(hkdfSha256(ikm, new Uint8Array(0), info, 96)), hex(hkdfSha256(ikm, new Uint8Array(32), info, 96)), hex(hkdfSha256(ikm, undefined, info, 96))];
+  });
+  for (const o of outputs) expect(new Set(o).size).toBe(1);
+  expect(new Set(outputs.map((o) => o[0])).size).toBe(1);
+});

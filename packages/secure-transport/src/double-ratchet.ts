@@ -10,7 +10,7 @@ import {
 } from '@status-stack/crypto';
 import { CHAIN_KDF_INPUT, KDF_INFO, PROTOCOL } from './constants.js';
 import { SECURE_TRANSPORT_ERROR, SecureTransportError } from './errors.js';
-import { hkdf } from './hkdf.js';
+import { hkdfSha256 as hkdf } from '@status-stack/crypto';
 
 /**
  * Double Ratchet state of one session, as status-im/doubleratchet keeps it (State: RootCh, SendCh,
