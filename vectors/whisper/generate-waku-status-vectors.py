@@ -65,9 +65,10 @@ def hx(b):
 
 bloom_pattern = bytes((i * 37 + 11) & 0xff for i in range(64))
 cases = [
-    {'name': 'full node, topic-interest mode (no bloom, no topics), status-go defaults',
+    {'name': 'full node, topic-interest mode (no bloom, no topics), both limits zero: what status-go v0.62.18 sends',
      'options': {'powRequirement': 0.002, 'lightNode': False, 'confirmationsEnabled': True,
-                 'packetRateLimits': {'ipLimits': '0', 'peerIdLimits': '0', 'topicLimits': '0'}}},
+                 'packetRateLimits': {'ipLimits': '0', 'peerIdLimits': '0', 'topicLimits': '0'},
+                 'bytesRateLimits': {'ipLimits': '0', 'peerIdLimits': '0', 'topicLimits': '0'}}},
     {'name': 'light node with topic interest and both rate limits',
      'options': {'powRequirement': 0.000002, 'lightNode': True, 'confirmationsEnabled': False,
                  'packetRateLimits': {'ipLimits': '10', 'peerIdLimits': '5', 'topicLimits': '100'},

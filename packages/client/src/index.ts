@@ -72,3 +72,4 @@ export { MemoryStorage } from './storage/memory-storage.js';
 export { SqliteStorage } from './storage/sqlite-storage.js';
 export { SCHEMA_VERSION } from './storage/migrations.js';
 export { inspectEnvelope, inspectDecodedEnvelope, inspectInput, prepareKeys, parseEnvelopes, parseHex, splitInputLines, toJsonValue, INSPECT_ERROR, InspectError, type InspectErrorCode, type InspectKeys, type InspectOptions, type InspectResult, type KeyRing } from './cli/inspect.js';
+export * from './client/index.js';

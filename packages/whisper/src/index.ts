@@ -66,3 +66,30 @@ export { EnvelopeNode, PeerState, type CorePacketCodes, type PacketHandler } fro
 export { WhisperNode, WHISPER_CAPABILITY, decodeP2PEnvelopes } from './whisper-node.js';
 export { MemoryHub, MemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
 export * from './mailserver/index.js';
+export { WAKU, WAKU_PACKET, WAKU_STATUS_KEY, type WakuStatusKey } from './waku/constants.js';
+export {
+  type WakuStatusOptions,
+  type WakuVersion,
+  encodeWakuStatus,
+  decodeWakuStatus,
+  encodeWakuStatusOptions,
+  decodeWakuStatusOptions,
+} from './waku/status-options.js';
+export { TopicInterest } from './waku/topic-interest.js';
+export { WakuNode, WAKU_CAPABILITY, WAKU0_CAPABILITY, type WakuNodeOptions } from './waku/waku-node.js';
+export {
+  MailServer,
+  type MailServerOptions,
+  type MailServerStats,
+  type MailServerEvents,
+} from './mailserver/server.js';
+export {
+  MailserverClient,
+  type MailserverClientOptions,
+  type MailserverClientStats,
+  type MailserverHistoryRequest,
+  type MailserverHistoryResult,
+  type MailserverPageResult,
+} from './mailserver/client.js';
+export { MailserverError, MAILSERVER_ERROR, type MailserverErrorCode } from './mailserver/errors.js';
+export { Bridge, createBridgeNode, type BridgeOptions, type BridgeStats, type BridgeNode } from './bridge.js';

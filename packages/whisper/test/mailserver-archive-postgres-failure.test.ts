@@ -65,7 +65,7 @@ describe('PostgresEnvelopeArchive when the database fails', () => {
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid() AND query LIKE '%FROM doomed%'",
       );
       if ((waiting.rows[0] as { n: number }).n === 1) break;
-      if (i > 500) throw new Error('the archive query never reached the server');
+      if (i > 3000) throw new Error('the archive query never reached the server');
       await new Promise((r) => setTimeout(r, 10));
     }
 

@@ -1,0 +1,21 @@
+export { StatusClient, CLIENT_NS, CLIENT_DEFAULTS } from './status-client.js';
+export { buildNetworkStack } from './networked.js';
+export { CLIENT_ERROR, ClientError, IGNORED_REASON, type ClientErrorCode, type IgnoredReason } from './errors.js';
+export { StorageSessionStore, SESSION_NS } from './session-store.js';
+export { StorageMvdsStore, MVDS_NS } from './mvds-store.js';
+export { TypedEmitter, iterateEvents, waitForEvent } from './events.js';
+export type {
+  ClientIdentity,
+  StatusClientOptions,
+  StatusClientTiming,
+  OwnedResources,
+  ReceivedVia,
+  ClientMessage,
+  ClientChat,
+  DeliveryEvent,
+  IgnoredEvent,
+  StatusClientEvents,
+  SendOptions,
+  IterateOptions,
+  NetworkedClientOptions,
+} from './types.js';

@@ -1,0 +1,27 @@
+import { WakuNode, WhisperNode, type EnvelopeNode } from '@status-stack/whisper';
+import { PeerPool, RlpxOverlay, parseEnode } from '@status-stack/p2p-overlay';
+import type { NetworkedClientOptions, OwnedResources } from './types.js';
+
+/**
+ * The default networked stack of a client: an RLPx overlay listening on host:port, a Waku v1 node
+ * (status-go v0.62's default; `protocol: 'whisper'` for Whisper v6) on it, and a peer pool keeping
+ * the static peers and the trusted mailserver connected. Nothing is started here:
+ * `StatusClient.start()` starts it and `stop()` stops it.
+ */
+export function buildNetworkStack(options: Pick<NetworkedClientOptions, 'host' | 'port' | 'nodeKey' | 'staticPeers' | 'mailserver' | 'protocol'>): OwnedResources {
+  const overlay = new RlpxOverlay({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, privateKey: options.nodeKey });
+  const trustedPeers = options.mailserver ? [parseEnode(options.mailserver).id] : [];
+  const node: EnvelopeNode = options.protocol === 'whisper' ? new WhisperNode(overlay, { trustedPeers }) : new WakuNode(overlay, { trustedPeers });
+  const staticNodes = [...(options.staticPeers ?? [])];
+  const pool =
+    staticNodes.length > 0 || options.mailserver
+      ? new PeerPool(overlay, {
+          staticNodes,
+          trustedNodes: options.mailserver ? [options.mailserver] : [],
+          minPeers: 1,
+          backoffInitialMs: 200,
+          backoffMaxMs: 5000,
+        })
+      : undefined;
+  return { overlay, node, pool };
+}
