@@ -73,3 +73,18 @@ export { SqliteStorage } from './storage/sqlite-storage.js';
 export { SCHEMA_VERSION } from './storage/migrations.js';
 export { inspectEnvelope, inspectDecodedEnvelope, inspectInput, prepareKeys, parseEnvelopes, parseHex, splitInputLines, toJsonValue, INSPECT_ERROR, InspectError, type InspectErrorCode, type InspectKeys, type InspectOptions, type InspectResult, type KeyRing } from './cli/inspect.js';
 export * from './client/index.js';
+export {
+  startStatusNode,
+  parseNodeOptions,
+  parseStatusNodeArgv,
+  createStatusNodeCommand,
+  loadOrCreateNodeKey,
+  NodeConfigError,
+  NODE_CONFIG_ERROR,
+  LOG_LEVELS,
+  type StatusNode,
+  type StatusNodeConfig,
+  type RawNodeOptions,
+  type NodeLogger,
+  type NodeConfigErrorCode,
+} from './cli/node-config.js';
