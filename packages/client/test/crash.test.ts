@@ -39,7 +39,9 @@ function runAndKill(path: string, after: number, extraDelayMs: number, script = 
       }
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': only then has every line the writer wrote before the kill been read,
+    // so `lastReported` really is the last commit it reported.
+    child.on('close', (code, signal) => {
       if (signal !== 'SIGKILL') reject(new Error(`writer exited with ${code}: ${stderr}`));
       else resolve(lastReported);
     });
