@@ -53,3 +53,4 @@ export {
 } from './secp256k1.js';
 export { aes256GcmEncrypt, aes256GcmDecrypt, aesCtr, AES_GCM_NONCE_LENGTH, AES_GCM_TAG_LENGTH } from './aes.js';
 export { eciesEncrypt, eciesDecrypt, ECIES_OVERHEAD, type EciesOptions } from './ecies.js';
+export { createKeccak256, type Keccak256Hasher } from './keccak-incremental.js';

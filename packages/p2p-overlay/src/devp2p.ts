@@ -1,3 +1,4 @@
+import type { Decipher } from 'node:crypto';
 import type { Socket } from 'node:net';
 import * as devp2pModule from '@ethereumjs/devp2p';
 
@@ -34,10 +35,32 @@ export interface Devp2pEvents {
   once(event: 'connect', listener: () => void): unknown;
 }
 
+/** devp2p's running frame MAC (rlpx.md, "MAC"), or ours in its place (`frame-mac.ts`). */
+export interface Devp2pMac {
+  update(data: Uint8Array): void;
+  updateHeader(headerCiphertext: Uint8Array): void;
+  updateBody(bodyCiphertext: Uint8Array): void;
+  /** The first 16 bytes of the running keccak state's digest. */
+  digest(): Uint8Array;
+}
+
 /** The ECIES session of one connection: handshake, then frame codec. */
 export interface Devp2pSession {
-  _egressAes: unknown;
+  _nonce: Uint8Array;
+  _remoteNonce: Uint8Array | null;
+  _ephemeralSharedSecret: Uint8Array | null;
+  /** Our Auth or Ack as sent (EIP-8: with its 2-byte size prefix). */
+  _initMsg: Uint8Array | null | undefined;
+  /** AES-256-CTR keystreams (devp2p builds them as deciphers; CTR is the same both ways). */
+  _ingressAes: Decipher | null;
+  _egressAes: Decipher | null;
+  _ingressMac: Devp2pMac | null;
+  _egressMac: Devp2pMac | null;
+  _bodySize: number | null;
   _remotePublicKey: Uint8Array | null;
+  _setupFrame(remoteData: Uint8Array, incoming: boolean): void;
+  createBlockHeader(size: number): Uint8Array | undefined;
+  createBody(data: Uint8Array): Uint8Array | undefined;
   parseHeader(data: Uint8Array): number | undefined;
   parseBody(data: Uint8Array): Uint8Array | undefined;
 }
@@ -55,11 +78,13 @@ export interface Devp2pPeer {
   _pingIntervalId: NodeJS.Timeout | null;
   _protocols: Array<{ protocol: unknown; offset: number; length?: number }>;
   _eciesSession: Devp2pSession;
+  _socket: Socket;
 }
 
 interface Devp2pModule {
   Peer: new (options: Devp2pPeerOptions) => Devp2pPeer;
   ECIES: new (privateKey: Uint8Array, id: Uint8Array, remoteId: Uint8Array | null) => unknown;
+  MAC: new (secret: Uint8Array) => Devp2pMac;
 }
 
 const devp2p = devp2pModule as unknown as Devp2pModule;
@@ -67,3 +92,5 @@ const devp2p = devp2pModule as unknown as Devp2pModule;
 export const Peer = devp2p.Peer;
 /** devp2p's handshake/frame codec on its own (tests check it against the EIP-8 vectors). */
 export const ECIES = devp2p.ECIES;
+/** devp2p's own frame MAC (tests compare ours against it). */
+export const MAC = devp2p.MAC;

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import debugFactory from 'debug';
 import { RLP } from '@ethereumjs/rlp';
-import * as snappy from 'snappyjs';
 import {
   bytesToHex,
   generatePrivateKey,
@@ -25,6 +24,8 @@ import {
 import { OverlayError, OVERLAY_ERROR } from './errors.js';
 import { formatEnode, parseEnode } from './enode.js';
 import { reasonText } from './memory-overlay.js';
+import { installFrameCodec, installFrameWriter, type FrameSender } from './frame-mac.js';
+import { snappyCompress, snappyUncompress } from './snappy.js';
 import { Peer, type Devp2pCapability, type Devp2pPeer, type Devp2pPeerOptions } from './devp2p.js';
 
 const log = debugFactory('status:p2p-overlay:rlpx');
@@ -45,7 +46,7 @@ const P2P_PROTOCOL_LENGTH = 0x10;
  */
 const NOOP_BODY = Uint8Array.of(0x04, 0xc0);
 const EMPTY_LIST = Uint8Array.of(0xc0);
-const EMPTY_LIST_SNAPPY = snappy.compress(EMPTY_LIST);
+const EMPTY_LIST_SNAPPY = snappyCompress(EMPTY_LIST);
 const NOOP_BODY_SNAPPY = Uint8Array.of(0x04, ...EMPTY_LIST_SNAPPY);
 
 type PeerInternals = Devp2pPeer;
@@ -67,6 +68,8 @@ interface Conn {
   /** Why we dropped it, for the log and the pending dial. */
   why: string | undefined;
   readonly done: Promise<void>;
+  /** Our frame writer (`frame-mac.ts`), installed with the connection's devp2p Peer. */
+  send: FrameSender;
   onAdded?: (info: PeerInfo) => void;
   onFailed?: (err: Error) => void;
 }
@@ -96,7 +99,8 @@ class RlpxLink implements PeerLink {
     readonly peerId: string,
     readonly capability: Capability,
     readonly remoteAddress: string | undefined,
-    private readonly sendRaw: (code: number, data: Uint8Array) => void,
+    /** Frames `code` (relative to the capability) with the payload, snappy-compressing it on request. */
+    private readonly sendFrame: (code: number, payload: Uint8Array, compress: boolean) => void,
     private readonly compress: () => boolean,
     private readonly closePeer: (reason: DisconnectReason) => void,
     private readonly onHandlerError: (e: Error) => void,
@@ -114,7 +118,7 @@ class RlpxLink implements PeerLink {
     }
     // EIP-706: once both Hellos say version >= 5, every message after Hello is snappy-compressed;
     // devp2p decompresses inbound but leaves outbound compression to the subprotocol.
-    this.sendRaw(code, this.compress() ? snappy.compress(payload) : payload);
+    this.sendFrame(code, payload, this.compress());
   }
 
   receive(code: number, payload: Uint8Array): void {
@@ -191,8 +195,9 @@ function checkHello(rlp: Uint8Array): void {
 
 /**
  * devp2p RLPx v5 over TCP: EIP-8 handshake, Hello (p2p version 5), snappy after Hello (EIP-706),
- * several capabilities per connection with message ids from 0x10 in name order. The wire work
- * is `@ethereumjs/devp2p`'s `Peer`; this class owns the sockets, so it can time out handshakes,
+ * several capabilities per connection with message ids from 0x10 in name order. The handshake
+ * and p2p messages are `@ethereumjs/devp2p`'s `Peer`, with our frame codec and writer under it
+ * (`frame-mac.ts`, `snappy.ts`); this class owns the sockets, so it can time out handshakes,
  * bound frame sizes, cap peers and keep a bad peer from ever reaching the process.
  */
 export class RlpxOverlay extends EventEmitter implements Overlay {
@@ -394,6 +399,7 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       reason: undefined,
       why: undefined,
       done: new Promise<void>((r) => (resolveDone = r)),
+      send: () => undefined,
     };
     const peerOptions: Devp2pPeerOptions = {
       socket,
@@ -408,6 +414,8 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
     };
     const peer = new Peer(peerOptions);
     conn.peer = peer;
+    installFrameCodec(peer._eciesSession);
+    conn.send = installFrameWriter(peer);
     this.conns.add(conn);
     this.guard(conn);
     peer.events.on('error', (err: Error) => this.onPeerError(conn, err));
@@ -523,7 +531,7 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
     if (!desc) throw new OverlayError(OVERLAY_ERROR.INVALID_CODE, `unknown message id 0x${code.toString(16)} from ${peerDesc}`);
     if (compressed) {
       try {
-        payload = snappy.uncompress(payload, this.opts.maxMessageSize);
+        payload = snappyUncompress(payload, this.opts.maxMessageSize);
       } catch (e) {
         throw new OverlayError(OVERLAY_ERROR.MALFORMED_MESSAGE, `bad snappy data in message 0x${code.toString(16)} from ${peerDesc}: ${(e as Error).message}`);
       }
@@ -544,14 +552,21 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       const cap = reg.capability;
       const Protocol: ProtocolCtor = class implements CapabilityProtocol {
         readonly link: RlpxLink;
-        constructor(_version: number, peer: unknown, send: (code: number, data: Uint8Array) => void) {
+        constructor(_version: number, peer: unknown) {
           const p = peer as PeerInternals;
           const id = bytesToHex(p.getId() ?? new Uint8Array(0));
+          // devp2p assigns the message-id offsets once every capability is constructed.
+          let offset: number | undefined;
+          const sendFrame = (code: number, payload: Uint8Array, compress: boolean) => {
+            offset ??= p._protocols.find((d) => d.protocol === this)?.offset;
+            if (offset === undefined) throw new OverlayError(OVERLAY_ERROR.PEER_CLOSED, `${cap.name}/${cap.version} is not active on this connection`);
+            conn.send(offset + code, payload, compress);
+          };
           this.link = new RlpxLink(
             id,
             cap,
             conn.socket.remoteAddress,
-            send,
+            sendFrame,
             () => (p.getHelloMessage()?.protocolVersion ?? 0) >= 5,
             closePeer,
             (e) => reportError(e),
@@ -651,7 +666,7 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
     if (peer._eciesSession._egressAes && !peer._closed && !socket.destroyed) {
       try {
         let data: Uint8Array = RLP.encode([reason]);
-        if ((peer.getHelloMessage()?.protocolVersion ?? 0) >= 5) data = snappy.compress(data);
+        if ((peer.getHelloMessage()?.protocolVersion ?? 0) >= 5) data = snappyCompress(data);
         peer._sendMessage(P2P_MESSAGE.DISCONNECT, data);
         peer._disconnectReason = reason;
         peer._disconnectWe = true;
