@@ -531,8 +531,14 @@ export class SecureTransport {
       if (msg.directMessage.size === 0) {
         throw new SecureTransportError(SECURE_TRANSPORT_ERROR.NO_PAYLOAD, `ProtocolMessage from ${msg.installationId} carries no payload`);
       }
-      const entry = msg.directMessage.get(this.installationId) ?? msg.directMessage.get(PROTOCOL.NO_INSTALLATION_ID);
       const fromUs = equalBytes(sender, this.identityKey);
+      if (fromUs && msg.installationId === this.installationId) {
+        // Our own message coming back (the transport delivers our posts to our own filters).
+        await this.commit(st);
+        return { ...base, status: 'own-message', plaintext: null, method: null };
+      }
+      // The DH ("none") entry is for a recipient we had no bundle of: never for our own devices.
+      const entry = msg.directMessage.get(this.installationId) ?? (fromUs ? undefined : msg.directMessage.get(PROTOCOL.NO_INSTALLATION_ID));
       if (!entry) {
         if (!fromUs) {
           const senderHex = bytesToHex(sender);

@@ -396,3 +396,18 @@ describe('bad input through the session layer changes no state', () => {
     expect(await codeOf(b2.decrypt(new Uint8Array(65), m2.message))).toBe('INVALID_KEY');
   });
 });
+
+describe('our own DH-path (first-contact) messages', () => {
+  it('come back to the sending device as own-message and to an unpaired device of ours as not-paired, never opened', async () => {
+    const [a1, a3] = makeUser(0x31, ['a1', 'a3']);
+    const [b1] = makeUser(0x32, ['b1']);
+    // a1 knows nothing of b1: the message carries only the DH ("none") entry, meant for b1.
+    const m = await a1.t.encrypt(b1.key, utf8ToBytes('first contact'));
+    expect(m.usedDh).toBe(true);
+    expect((await a1.t.decrypt(a1.key, m.message)).status).toBe('own-message');
+    const other = await a3.t.decrypt(a1.key, m.message);
+    expect([other.status, other.plaintext]).toEqual(['not-paired', null]);
+    const r = await b1.t.decrypt(a1.key, m.message);
+    expect([r.status, r.method, bytesToUtf8(r.plaintext!)]).toEqual(['decrypted', 'dh', 'first contact']);
+  });
+});

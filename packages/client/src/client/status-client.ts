@@ -14,7 +14,7 @@ import {
   type ReceivedMessage,
   type Topic,
 } from '@status-stack/whisper';
-import { SECURE_TRANSPORT_ERROR, SecureTransport, SecureTransportError, decodeProtocolMessage, type DecryptResult } from '@status-stack/secure-transport';
+import { SECURE_TRANSPORT_ERROR, SecureTransport, SecureTransportError, type DecryptResult } from '@status-stack/secure-transport';
 import { MvdsNode, decodeMessage as decodeMvdsMessage, decodePayload, isDatasyncPayload, oneToOneGroupId } from '@status-stack/mvds';
 import {
   APPLICATION_MESSAGE_TYPE,
@@ -923,7 +923,6 @@ export class StatusClient {
     }
     const signer = m.signer;
     const signerHex = publicKeyToHex(signer);
-    if (signerHex === this.publicKeyHex && this.skipOwnCopy(m.payload)) return;
     const direct = channel === 'partitioned' || channel === 'negotiated';
     const envelopeId = bytesToHex(m.hash);
     if (direct && (await this.storage.kvGet(CLIENT_NS.SEEN_ENVELOPES, envelopeId)) !== undefined) return;
@@ -983,27 +982,6 @@ export class StatusClient {
       case 'own-message':
         return;
     }
-  }
-
-  /**
-   * Our own direct messages come back to us (the transport delivers our posts, and a copy goes to our
-   * paired devices on our partitioned topic). The secure transport would try their DH ("none") entry,
-   * meant for the recipient, before noticing they are ours: skip them here.
-   */
-  private skipOwnCopy(payload: Uint8Array): boolean {
-    let pm: ReturnType<typeof decodeProtocolMessage>;
-    try {
-      pm = decodeProtocolMessage(payload);
-    } catch {
-      return false;
-    }
-    if (pm.publicMessage !== undefined) return false;
-    if (pm.installationId === this.installationId) return true;
-    if (!pm.directMessage.has(this.installationId)) {
-      this.ignore(IGNORED_REASON.NOT_FOR_THIS_DEVICE, `message from our device ${pm.installationId} has no entry for this one (not paired)`, { from: this.publicKeyHex });
-      return true;
-    }
-    return false;
   }
 
   private async handleApplication(bytes: Uint8Array, signer: Uint8Array, via: ReceivedVia, sentMs: number, chatName?: string): Promise<void> {
