@@ -150,6 +150,9 @@ function toKeyHex(key: string | Uint8Array): string {
  * all on any `EnvelopeTransport` (a Whisper/Waku node over RLPx, or an in-memory hub) and one
  * `ClientStorage`. Everything it shows, sends or acknowledges is persisted before it is reported.
  */
+/** The forward order of an outgoing message's delivery states. */
+const OUTGOING_PROGRESS: readonly DeliveryState[] = ['pending', 'sent', 'delivered'];
+
 export class StatusClient {
   readonly storage: ClientStorage;
   readonly transport: EnvelopeTransport;
@@ -270,19 +273,24 @@ export class StatusClient {
 
   /** Resolves once our message `messageId` reaches `state` (now or later). */
   async waitForDelivery(messageId: string, state: DeliveryState = 'delivered', options: IterateOptions = {}): Promise<void> {
+    // An outgoing message only moves forward (pending → sent → delivered): waiting for a state is
+    // satisfied by any later one too, so a fast acknowledgement cannot make a waiter miss 'sent'.
+    const rank = (s: DeliveryState | undefined): number => (s === undefined ? -1 : OUTGOING_PROGRESS.indexOf(s));
+    const reached = (s: DeliveryState | undefined): boolean => s === state || (rank(state) >= 0 && rank(s) >= rank(state));
     const wait = waitForEvent<DeliveryEvent>(
       (push) => this.on('delivery', push),
-      (e) => e.messageId === messageId && e.state === state,
+      (e) => e.messageId === messageId && reached(e.state),
       options.signal,
       'waitForDelivery',
     );
     const current = await this.storage.getMessage(messageId);
-    if (current?.deliveryState === state) {
+    if (reached(current?.deliveryState)) {
       wait.catch(() => undefined);
       return;
     }
     await wait;
   }
+
 
   // ------------------------------------------------------------------ lifecycle
 
