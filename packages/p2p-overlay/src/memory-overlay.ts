@@ -9,6 +9,7 @@ import {
   type PeerInfo,
   type PeerLink,
 } from './types.js';
+import { QueuedLink } from './link.js';
 import { OverlayError, OVERLAY_ERROR } from './errors.js';
 import { matchCapabilities } from './capabilities.js';
 
@@ -97,68 +98,29 @@ interface MemoryPeer {
   links: MemoryLink[];
 }
 
-class MemoryLink implements PeerLink {
-  readonly closed: Promise<number>;
-  isClosed = false;
+class MemoryLink extends QueuedLink {
   other: MemoryLink | undefined;
-  private handler: ((code: number, payload: Uint8Array) => void) | undefined;
-  private readonly queue: Array<[number, Uint8Array]> = [];
-  private resolveClosed!: (reason: number) => void;
 
   constructor(
-    readonly peerId: string,
-    readonly capability: Capability,
-    readonly remoteAddress: string | undefined,
+    peerId: string,
+    capability: Capability,
+    remoteAddress: string | undefined,
     private readonly network: MemoryNetwork,
-    private readonly closePeer: (reason: DisconnectReason) => void,
-    private readonly onHandlerError: (e: Error) => void,
+    closePeer: (reason: DisconnectReason) => void,
+    onHandlerError: (e: Error) => void,
   ) {
-    this.closed = new Promise((r) => (this.resolveClosed = r));
+    super(peerId, capability, remoteAddress, closePeer, onHandlerError);
   }
 
-  send(code: number, payload: Uint8Array): void {
-    if (this.isClosed) throw new OverlayError(OVERLAY_ERROR.PEER_CLOSED, `link to ${this.peerId.slice(0, 16)} is closed`);
-    if (!Number.isInteger(code) || code < 0 || code >= this.capability.length) {
-      throw new OverlayError(OVERLAY_ERROR.INVALID_CODE, `code ${code} outside ${this.capability.name}/${this.capability.version} (length ${this.capability.length})`);
-    }
+  protected transmit(code: number, payload: Uint8Array): void {
     const copy = payload.slice();
     const target = this.other;
-    this.network.deliver(() => target?.receive(code, copy));
+    // As over RLPx: a message the layer above throws on costs the peer (SUBPROTOCOL_ERROR).
+    this.network.deliver(() => target?.deliverFromPeer(code, copy));
   }
 
-  receive(code: number, payload: Uint8Array): void {
-    if (this.isClosed) return;
-    if (this.handler) this.handle(this.handler, code, payload);
-    else this.queue.push([code, payload]);
-  }
-
-  onMessage(handler: (code: number, payload: Uint8Array) => void): void {
-    this.handler = handler;
-    while (this.queue.length > 0 && !this.isClosed) {
-      const [c, p] = this.queue.shift()!;
-      this.handle(handler, c, p);
-    }
-  }
-
-  /** As over RLPx: a message the layer above throws on costs the peer (SUBPROTOCOL_ERROR). */
-  private handle(handler: (code: number, payload: Uint8Array) => void, code: number, payload: Uint8Array): void {
-    try {
-      handler(code, payload);
-    } catch (e) {
-      this.onHandlerError(e instanceof Error ? e : new Error(String(e)));
-      this.closePeer(DISCONNECT_REASON.SUBPROTOCOL_ERROR);
-    }
-  }
-
-  close(reason: DisconnectReason = DISCONNECT_REASON.DISCONNECT_REQUESTED): void {
-    this.closePeer(reason);
-  }
-
-  markClosed(reason: number): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    this.queue.length = 0;
-    this.resolveClosed(reason);
+  deliverFromPeer(code: number, payload: Uint8Array): void {
+    this.receiveOrClose(code, payload);
   }
 }
 

@@ -21,6 +21,7 @@ import {
   type PeerLink,
   type RlpxOverlayOptions,
 } from './types.js';
+import { QueuedLink } from './link.js';
 import { OverlayError, OVERLAY_ERROR } from './errors.js';
 import { formatEnode, parseEnode } from './enode.js';
 import { reasonText } from './memory-overlay.js';
@@ -88,71 +89,24 @@ class SubprotocolFailure extends Error {
   }
 }
 
-class RlpxLink implements PeerLink {
-  readonly closed: Promise<number>;
-  isClosed = false;
-  private handler: ((code: number, payload: Uint8Array) => void) | undefined;
-  private readonly queue: Array<[number, Uint8Array]> = [];
-  private resolveClosed!: (reason: number) => void;
-
+class RlpxLink extends QueuedLink {
   constructor(
-    readonly peerId: string,
-    readonly capability: Capability,
-    readonly remoteAddress: string | undefined,
+    peerId: string,
+    capability: Capability,
+    remoteAddress: string | undefined,
     /** Frames `code` (relative to the capability) with the payload, snappy-compressing it on request. */
     private readonly sendFrame: (code: number, payload: Uint8Array, compress: boolean) => void,
     private readonly compress: () => boolean,
-    private readonly closePeer: (reason: DisconnectReason) => void,
-    private readonly onHandlerError: (e: Error) => void,
+    closePeer: (reason: DisconnectReason) => void,
+    onHandlerError: (e: Error) => void,
   ) {
-    this.closed = new Promise((r) => (this.resolveClosed = r));
+    super(peerId, capability, remoteAddress, closePeer, onHandlerError);
   }
 
-  send(code: number, payload: Uint8Array): void {
-    if (this.isClosed) throw new OverlayError(OVERLAY_ERROR.PEER_CLOSED, `link to ${this.peerId.slice(0, 16)} is closed`);
-    if (!Number.isInteger(code) || code < 0 || code >= this.capability.length) {
-      throw new OverlayError(
-        OVERLAY_ERROR.INVALID_CODE,
-        `code ${code} outside ${this.capability.name}/${this.capability.version} (length ${this.capability.length})`,
-      );
-    }
+  protected transmit(code: number, payload: Uint8Array): void {
     // EIP-706: once both Hellos say version >= 5, every message after Hello is snappy-compressed;
     // devp2p decompresses inbound but leaves outbound compression to the subprotocol.
     this.sendFrame(code, payload, this.compress());
-  }
-
-  receive(code: number, payload: Uint8Array): void {
-    if (this.isClosed) return;
-    if (code >= this.capability.length) {
-      throw new OverlayError(OVERLAY_ERROR.INVALID_CODE, `peer sent code ${code} outside ${this.capability.name}/${this.capability.version}`);
-    }
-    if (this.handler) this.handler(code, payload);
-    else this.queue.push([code, payload]);
-  }
-
-  onMessage(handler: (code: number, payload: Uint8Array) => void): void {
-    this.handler = handler;
-    while (this.queue.length > 0 && !this.isClosed) {
-      const [c, p] = this.queue.shift()!;
-      try {
-        handler(c, p);
-      } catch (e) {
-        // Same rule as for a message handled on arrival (see `dispatch`).
-        this.onHandlerError(e instanceof Error ? e : new Error(String(e)));
-        this.closePeer(DISCONNECT_REASON.SUBPROTOCOL_ERROR);
-      }
-    }
-  }
-
-  close(reason: DisconnectReason = DISCONNECT_REASON.DISCONNECT_REQUESTED): void {
-    this.closePeer(reason);
-  }
-
-  markClosed(reason: number): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    this.queue.length = 0;
-    this.resolveClosed(reason);
   }
 }
 
