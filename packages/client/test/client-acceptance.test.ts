@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generatePrivateKey } from '@status-stack/crypto';
 import { RlpxOverlay } from '@status-stack/p2p-overlay';
 import { MailServer, SqliteEnvelopeArchive, WakuNode } from '@status-stack/whisper';
-import { StatusClient, type ClientError, type ClientMessage } from '../src/index.js';
+import { StatusClient, type ClientChat, type ClientError, type ClientMessage } from '../src/index.js';
 import { Harness, until } from './helpers/client-harness.js';
 
 // Issue 8 acceptance over RLPx on 127.0.0.1 with real SQLite files: Waku v1 relay that is also a mailserver.
@@ -53,6 +53,91 @@ async function peer(relay: string, dbPath: string, privateKey: Uint8Array, ttl?:
 }
 
 describe('acceptance: three clients, one Waku relay + mailserver, SQLite files', () => {
+  it('public chat among three, a 1:1 from first contact through X3DH to the ratchet with acks, and a group through its whole life', async () => {
+    const relay = await mailserverRelay();
+    const dir = h.tempDir();
+    const a = await peer(relay.enode, join(dir, 'a.db'), generatePrivateKey());
+    const b = await peer(relay.enode, join(dir, 'b.db'), generatePrivateKey());
+    const c = await peer(relay.enode, join(dir, 'c.db'), generatePrivateKey());
+    const all = [a, b, c];
+    const [aHex, bHex, cHex] = all.map((p) => p.client.publicKeyHex);
+
+    // 1:1 A↔B, before any public message carried B's bundle to A: first contact on B's partitioned topic with a DH header, B answers with X3DH on the
+    // negotiated topic, then the Double Ratchet both ways; every message acknowledged through MVDS.
+    const d1 = await a.client.sendMessage(bHex, 'first contact');
+    await until(() => b.got.some((m) => m.id === d1.id), '1:1 A→B');
+    expect(b.got.find((m) => m.id === d1.id)!.via).toMatchObject({ channel: 'partitioned', method: 'dh' });
+    await a.client.waitForDelivery(d1.id);
+    const d2 = await b.client.sendMessage(aHex, 'answer');
+    await until(() => a.got.some((m) => m.id === d2.id), '1:1 B→A');
+    expect(a.got.find((m) => m.id === d2.id)!.via).toMatchObject({ channel: 'negotiated', method: 'x3dh' });
+    await b.client.waitForDelivery(d2.id);
+    const d3 = await a.client.sendMessage(bHex, 'ratchet A→B');
+    await until(() => b.got.some((m) => m.id === d3.id), 'ratchet A→B');
+    expect(b.got.find((m) => m.id === d3.id)!.via).toMatchObject({ channel: 'negotiated', method: 'ratchet' });
+    await a.client.waitForDelivery(d3.id);
+    const d4 = await b.client.sendMessage(aHex, 'ratchet B→A');
+    await until(() => a.got.some((m) => m.id === d4.id), 'ratchet B→A');
+    expect(a.got.find((m) => m.id === d4.id)!.via).toMatchObject({ channel: 'negotiated', method: 'ratchet' });
+    await b.client.waitForDelivery(d4.id);
+    for (const [p, peerHex] of [
+      [a, bHex],
+      [b, aHex],
+    ] as const) {
+      const page = await p.client.history(peerHex);
+      expect(page.messages.map((m) => m.id)).toEqual([d1.id, d2.id, d3.id, d4.id]);
+      expect(page.messages.filter((m) => m.outgoing).every((m) => m.deliveryState === 'delivered')).toBe(true);
+    }
+
+    // Public chat: everyone speaks, everyone hears everyone, in the same (clock, id) order.
+    for (const p of all) await p.client.joinPublicChat('acceptance');
+    const said: string[] = [];
+    for (const p of all) {
+      const m = await p.client.sendMessage('acceptance', `hi from ${p.client.alias}`);
+      said.push(m.id);
+      for (const q of all) if (q !== p) await until(() => q.got.some((x) => x.id === m.id), `public message of ${p.client.alias} at ${q.client.alias}`);
+    }
+    const publicOrder = await Promise.all(all.map(async (p) => (await p.client.history('acceptance')).messages.map((m) => m.id)));
+    for (const order of publicOrder) expect([...order].sort()).toEqual([...said].sort());
+    expect(publicOrder[1]).toEqual(publicOrder[0]);
+    expect(publicOrder[2]).toEqual(publicOrder[0]);
+
+    // Private group: create (with B), B joins, add C, C joins, rename, a message, B leaves, A removes C.
+    const groupAt = async (p: Peer, id: string): Promise<ClientChat['group']> => (await p.client.chat(id))?.group;
+    const everywhere = (ps: Peer[], id: string, ok: (g: NonNullable<ClientChat['group']>) => boolean, what: string): Promise<void> =>
+      until(async () => {
+        for (const p of ps) {
+          const g = await groupAt(p, id);
+          if (!g || !ok(g)) return false;
+        }
+        return true;
+      }, what);
+    const group = await a.client.createGroup('acceptance group', [bHex]);
+    await everywhere([a, b], group.id, (g) => g.members.length === 2, 'group created at B');
+    await b.client.joinGroup(group.id);
+    await everywhere([a, b], group.id, (g) => g.joined.length === 2, 'B joined, at A');
+    await a.client.addMembers(group.id, [cHex]);
+    await everywhere(all, group.id, (g) => g.members.length === 3, 'C added, everywhere');
+    await c.client.joinGroup(group.id);
+    await everywhere([a], group.id, (g) => g.joined.length === 3, 'C joined, at A');
+    await a.client.renameGroup(group.id, 'renamed group');
+    await everywhere(all, group.id, (g) => g.name === 'renamed group' && g.joined.length === 3, 'rename and joins everywhere');
+    const gm = await c.client.sendMessage(group.id, 'hello group');
+    await until(() => a.got.some((x) => x.id === gm.id) && b.got.some((x) => x.id === gm.id), 'group message at A and B');
+    await b.client.leaveGroup(group.id);
+    await everywhere(all, group.id, (g) => !g.members.includes(bHex), 'B left, everywhere');
+    await a.client.removeMember(group.id, cHex);
+    await everywhere([a, c], group.id, (g) => g.members.length === 1, 'C removed, at A and C');
+    const states = await Promise.all(all.map((p) => groupAt(p, group.id)));
+    expect(states[0]).toMatchObject({ name: 'renamed group', members: [aHex], admins: [aHex] });
+    // Every member's state is equal at the end; B, gone before C's removal, holds the state up to its leave.
+    expect(states[2]).toEqual(states[0]);
+    expect(states[1]).toMatchObject({ name: 'renamed group', members: [aHex, cHex].sort() });
+    expect((await b.client.chat(group.id))?.joined).toBe(false);
+    expect((await c.client.chat(group.id))?.joined).toBe(false);
+    for (const p of all) expect(p.errors).toEqual([]);
+  });
+
   it('a client offline during a conversation gets all of it from the mailserver on restart, in order, without duplicates', async () => {
     const relay = await mailserverRelay();
     const dir = h.tempDir();

@@ -132,10 +132,14 @@ describe.each(['whisper', 'waku'] as const)('StatusClient over RLPx (127.0.0.1) 
     const a1 = await client(r.enode, protocol, undefined, key);
     const a2 = await client(r.enode, protocol, undefined, key);
     const b = await client(r.enode, protocol);
-    await a1.client.publishContactCode(true);
-    await until(async () => (await a2.client.installations()).length === 1, 'A1 known at A2');
-    await a2.client.publishContactCode(true);
-    await until(async () => (await a1.client.installations()).length === 1, 'A2 known at A1');
+    // status-go's pairing: each device names itself and sends PairInstallation (DH to our own identity).
+    await a1.client.setInstallationMetadata({ name: 'device 1', deviceType: 'desktop' });
+    await a2.client.setInstallationMetadata({ name: 'device 2', deviceType: 'android' });
+    await a1.client.sendPairInstallation();
+    await until(async () => (await a2.client.installations())[0]?.name === 'device 1', 'A1 known at A2');
+    await a2.client.sendPairInstallation();
+    await until(async () => (await a1.client.installations())[0]?.name === 'device 2', 'A2 known at A1');
+    expect((await a1.client.installations())[0]).toMatchObject({ installationId: a2.client.installationId, enabled: false, deviceType: 'android' });
     await a1.client.enableInstallation(a2.client.installationId);
     await a2.client.enableInstallation(a1.client.installationId);
     const out = await a1.client.sendMessage(b.client.publicKeyHex, 'from device 1');

@@ -486,13 +486,39 @@ export class SecureTransport {
     });
   }
 
-  private async buildAdvertisement(recipient: Uint8Array, st: Staging): Promise<Uint8Array> {
+  /**
+   * status-go's BuildDHMessage: `plaintext` DH-encrypted to the recipient's identity key (entry "none"),
+   * our bundle attached. Every device of that identity opens it, paired or not; sent to our own identity
+   * it is how status-go's SendPairInstallation reaches our other devices.
+   */
+  async buildDhMessage(recipientIdentityKey: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    const recipient = toCompressedKey(recipientIdentityKey, 'recipient identity key');
+    return this.exclusive(async () => {
+      const st = new Staging();
+      const message = await this.buildAdvertisement(recipient, st, plaintext);
+      await this.commit(st);
+      return message;
+    });
+  }
+
+  private async buildAdvertisement(recipient: Uint8Array, st: Staging, plaintext: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
     const bundle = await this.buildOurBundle(st);
     return encodeProtocolMessage({
       installationId: this.installationId,
       bundles: [bundle],
-      directMessage: new Map([[PROTOCOL.NO_INSTALLATION_ID, encryptWithDh(recipient, new Uint8Array(0))]]),
+      directMessage: new Map([[PROTOCOL.NO_INSTALLATION_ID, encryptWithDh(recipient, plaintext)]]),
     });
+  }
+
+  /** Opens a DH ("none") entry with our identity key, or undefined when it was not encrypted to us. */
+  private openOwnDh(entry: DirectMessageProtocol | undefined): Uint8Array | undefined {
+    if (!entry?.dhHeader || entry.x3dhHeader || entry.drHeader) return undefined;
+    try {
+      return decryptWithDh(this.privateKey, parseCompressedKey(entry.dhHeader.key, 'DH header key'), entry.payload);
+    } catch (e) {
+      if (e instanceof SecureTransportError) return undefined;
+      throw e;
+    }
   }
 
   /**
@@ -539,6 +565,17 @@ export class SecureTransport {
       }
       // The DH ("none") entry is for a recipient we had no bundle of: never for our own devices.
       const entry = msg.directMessage.get(this.installationId) ?? (fromUs ? undefined : msg.directMessage.get(PROTOCOL.NO_INSTALLATION_ID));
+      if (!entry && fromUs) {
+        // From another device of ours, a DH entry is either a DH message to our own identity (status-go's
+        // SendPairInstallation, meant for every device of ours, paired or not) or a first contact with
+        // someone else, which our key does not open.
+        const own = this.openOwnDh(msg.directMessage.get(PROTOCOL.NO_INSTALLATION_ID));
+        if (own) {
+          await this.touchInstallation(sender, msg.installationId, st);
+          await this.commit(st);
+          return { ...base, status: 'decrypted', plaintext: own, method: 'dh' };
+        }
+      }
       if (!entry) {
         if (!fromUs) {
           const senderHex = bytesToHex(sender);

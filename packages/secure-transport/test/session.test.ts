@@ -410,4 +410,20 @@ describe('our own DH-path (first-contact) messages', () => {
     const r = await b1.t.decrypt(a1.key, m.message);
     expect([r.status, r.method, bytesToUtf8(r.plaintext!)]).toEqual(['decrypted', 'dh', 'first contact']);
   });
+
+  it('a DH message to our own identity (status-go SendPairInstallation) opens on every other device of ours, paired or not', async () => {
+    const [a1, a2] = makeUser(0x33, ['a1', 'a2']);
+    const [b1] = makeUser(0x34, ['b1']);
+    const m = await a1.t.buildDhMessage(a1.key, utf8ToBytes('pair me'));
+    const decoded = decodeProtocolMessage(m);
+    expect([...decoded.directMessage.keys()]).toEqual(['none']);
+    expect(decoded.bundles).toHaveLength(1);
+    const r = await a2.t.decrypt(a1.key, m);
+    expect([r.status, r.method, bytesToUtf8(r.plaintext!)]).toEqual(['decrypted', 'dh', 'pair me']);
+    // a2 learned a1 from the attached bundle, and a1 stays unpaired until the user enables it.
+    expect((await a2.t.installations()).map((i) => [i.installationId, i.enabled])).toEqual([['a1', false]]);
+    expect((await a1.t.decrypt(a1.key, m)).status).toBe('own-message');
+    // Someone else cannot open it, and it is not from them.
+    await expect(b1.t.decrypt(a1.key, m)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+  });
 });

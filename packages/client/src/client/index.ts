@@ -6,6 +6,8 @@ export { StorageMvdsStore, MVDS_NS } from './mvds-store.js';
 export { TypedEmitter, iterateEvents, waitForEvent } from './events.js';
 export type {
   ClientIdentity,
+  ClientInstallation,
+  InstallationMetadata,
   StatusClientOptions,
   StatusClientTiming,
   OwnedResources,

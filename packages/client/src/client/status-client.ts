@@ -41,13 +41,14 @@ import {
   type ContactUpdate,
   type GroupState,
   type OpenedMembershipUpdate,
+  type PairInstallation,
   type ReceivedApplicationMessage,
   type SignedGroupEvent,
 } from '@status-stack/payloads';
 import { loadOrCreateInstallationId } from '../account/installation-id.js';
 import { StorageError } from '../errors.js';
 import { threeWordName } from '../account/three-word-name.js';
-import type { Account, ChatRecord, ClientStorage, ContactRecord, DeliveryState, MessagePage, MessagePageOptions, MessageRecord } from '../types.js';
+import type { Account, ChatRecord, ClientStorage, InstallationRecord, ContactRecord, DeliveryState, MessagePage, MessagePageOptions, MessageRecord } from '../types.js';
 import { CLIENT_ERROR, ClientError, IGNORED_REASON, throwIfAborted, type IgnoredReason } from './errors.js';
 import { TypedEmitter, iterateEvents, waitForEvent } from './events.js';
 import { encodeGroupEvents, foldGroup, groupEventsOf, mergeGroupEvents } from './group.js';
@@ -59,9 +60,11 @@ import { parseEnode } from '@status-stack/p2p-overlay';
 import type {
   ClientChat,
   ClientIdentity,
+  ClientInstallation,
   ClientMessage,
   DeliveryEvent,
   IgnoredEvent,
+  InstallationMetadata,
   IterateOptions,
   NetworkedClientOptions,
   OwnedResources,
@@ -1026,6 +1029,9 @@ export class StatusClient {
         }
         if (rec.membershipUpdate) await this.receiveMembershipUpdate(rec.membershipUpdate, rec, via);
         return;
+      case 'pairInstallation':
+        await this.receivePairInstallation(d.value, rec.authorHex, via);
+        return;
       case 'syncInstallationPublicChat':
       case 'syncInstallationContact':
         if (rec.authorHex !== this.publicKeyHex || via.channel === 'public' || via.channel === 'contact-code') {
@@ -1325,30 +1331,124 @@ export class StatusClient {
 
   // ------------------------------------------------------------------ devices
 
-  /** Our other installations (devices) the secure transport knows of, paired (enabled) or not. */
-  async installations(): Promise<{ installationId: string; enabled: boolean; lastSeen: number }[]> {
+  /** Our other installations (devices) the secure transport knows of, paired (enabled) or not, with the metadata their PairInstallation gave. */
+  async installations(): Promise<ClientInstallation[]> {
     this.assertRunning();
+    const stored = new Map((await this.storage.listInstallations(this.publicKeyHex)).map((r) => [r.installationId, parseInstallationMetadata(r.metadata)]));
     return (await this.secure.installations())
       .filter((i) => i.installationId !== this.installationId)
-      .map((i) => ({ installationId: i.installationId, enabled: i.enabled, lastSeen: i.lastSeen }));
+      .map((i) => {
+        const meta = stored.get(i.installationId);
+        return { installationId: i.installationId, enabled: i.enabled, lastSeen: i.lastSeen, name: meta?.name ?? null, deviceType: meta?.deviceType ?? null };
+      });
+  }
+
+  /** The metadata of this installation (set by `setInstallationMetadata`), or undefined. */
+  async installationMetadata(): Promise<InstallationMetadata | undefined> {
+    this.assertRunning();
+    const meta = parseInstallationMetadata((await this.storage.getInstallation(this.publicKeyHex, this.installationId))?.metadata ?? null);
+    return meta && { name: meta.name, deviceType: meta.deviceType };
+  }
+
+  /** Names this installation (status-go SetInstallationMetadata); kept in storage, sent by `sendPairInstallation`. */
+  async setInstallationMetadata(metadata: InstallationMetadata): Promise<void> {
+    this.assertRunning();
+    for (const [field, value] of [
+      ['name', metadata.name],
+      ['deviceType', metadata.deviceType],
+    ] as const) {
+      // Receivers (status-go's ValidateReceivedPairInstallation) drop blank fields.
+      if (typeof value !== 'string' || value.trim().length === 0) throw new ClientError(CLIENT_ERROR.INVALID_ARGUMENT, `installation ${field} must not be blank: ${JSON.stringify(value)}`);
+    }
+    const existing = parseInstallationMetadata((await this.storage.getInstallation(this.publicKeyHex, this.installationId))?.metadata ?? null);
+    await this.storage.putInstallation({
+      identity: this.publicKeyHex,
+      installationId: this.installationId,
+      enabled: true,
+      lastSeen: this.now(),
+      metadata: JSON.stringify({ name: metadata.name, deviceType: metadata.deviceType, clock: (existing?.clock ?? 0n).toString() }),
+    });
   }
 
   /**
-   * Pairs one of our own devices (learned from our contact-code topic or from a message): from now
-   * on everything we send is also encrypted to it, and our bundle (republished now) names it, so
-   * contacts encrypt to it too.
+   * status-go's SendPairInstallation: our installation's metadata as a PairInstallation, DH-encrypted to
+   * our own identity (no ratchet, no MVDS) with our bundle attached, on our partitioned topic. Every
+   * other device of ours opens it, paired or not, learns this installation and records its name;
+   * it stays disabled there until the user enables it. Resolves with the message id.
+   */
+  async sendPairInstallation(options: IterateOptions = {}): Promise<string> {
+    this.assertRunning();
+    throwIfAborted(options.signal, 'sendPairInstallation');
+    const own = await this.storage.getInstallation(this.publicKeyHex, this.installationId);
+    const meta = parseInstallationMetadata(own?.metadata ?? null);
+    if (!own || !meta) throw new ClientError(CLIENT_ERROR.NOT_ALLOWED, 'no installation metadata: call setInstallationMetadata first');
+    const clock = nextClock(meta.clock, this.now());
+    const value: PairInstallation = { clock, installationId: this.installationId, deviceType: meta.deviceType, name: meta.name };
+    const amm = sendApplicationMessage({ kind: 'pairInstallation', type: APPLICATION_MESSAGE_TYPE.PAIR_INSTALLATION, value }, this.privateKey, this.publicKey);
+    await this.storage.putInstallation({ ...own, metadata: JSON.stringify({ name: meta.name, deviceType: meta.deviceType, clock: clock.toString() }) });
+    const message = await this.secure.buildDhMessage(this.publicKey, amm.bytes);
+    throwIfAborted(options.signal, 'sendPairInstallation');
+    await this.postProtocolMessage(this.publicKeyHex, this.publicKey, message);
+    return amm.id;
+  }
+
+  private async receivePairInstallation(value: PairInstallation, from: string, via: ReceivedVia): Promise<void> {
+    if (from !== this.publicKeyHex || (via.channel !== 'partitioned' && via.channel !== 'negotiated')) {
+      this.ignore(IGNORED_REASON.WRONG_CHANNEL, `PairInstallation from ${from} on ${via.channel}, not from one of our devices`, { from });
+      return;
+    }
+    if (value.installationId === this.installationId) return;
+    // As status-go: only an installation the secure transport knows (from the bundle the message carries).
+    const known = (await this.secure.installations()).find((i) => i.installationId === value.installationId);
+    if (!known) {
+      this.emitter.emit('error', new ClientError(CLIENT_ERROR.INVALID_PAYLOAD, `PairInstallation for unknown installation ${JSON.stringify(value.installationId)}`));
+      return;
+    }
+    const stored = await this.storage.getInstallation(this.publicKeyHex, value.installationId);
+    const prev = parseInstallationMetadata(stored?.metadata ?? null);
+    if (prev && prev.clock >= value.clock) return;
+    const record: InstallationRecord = {
+      identity: this.publicKeyHex,
+      installationId: value.installationId,
+      enabled: known.enabled,
+      lastSeen: known.lastSeen,
+      metadata: JSON.stringify({ name: value.name, deviceType: value.deviceType, clock: value.clock.toString() }),
+    };
+    await this.storage.putInstallation(record);
+    this.emitter.emit('installation', { installationId: value.installationId, enabled: known.enabled, lastSeen: known.lastSeen, name: value.name, deviceType: value.deviceType });
+  }
+
+  /**
+   * Pairs one of our own devices (learned from its PairInstallation, our contact-code topic or a
+   * message): from now on everything we send is also encrypted to it, and our bundle (republished
+   * now) names it, so contacts encrypt to it too.
    */
   async enableInstallation(installationId: string): Promise<void> {
-    this.assertRunning();
-    await this.secure.enableInstallation(installationId);
-    this.paired = undefined;
-    await this.publishContactCode(false);
+    await this.setInstallationEnabled(installationId, true);
   }
 
   async disableInstallation(installationId: string): Promise<void> {
+    await this.setInstallationEnabled(installationId, false);
+  }
+
+  private async setInstallationEnabled(installationId: string, enabled: boolean): Promise<void> {
     this.assertRunning();
-    await this.secure.disableInstallation(installationId);
+    try {
+      if (enabled) await this.secure.enableInstallation(installationId);
+      else await this.secure.disableInstallation(installationId);
+    } catch (e) {
+      if (e instanceof SecureTransportError && e.code === SECURE_TRANSPORT_ERROR.INVALID_ARGUMENT) {
+        throw new ClientError(CLIENT_ERROR.INVALID_ARGUMENT, e.message, { cause: e });
+      }
+      throw e;
+    }
     this.paired = undefined;
+    const known = (await this.secure.installations()).find((i) => i.installationId === installationId);
+    const stored = await this.storage.getInstallation(this.publicKeyHex, installationId);
+    const lastSeen = known?.lastSeen ?? stored?.lastSeen ?? 0;
+    await this.storage.putInstallation({ identity: this.publicKeyHex, installationId, enabled, lastSeen, metadata: stored?.metadata ?? null });
+    const meta = parseInstallationMetadata(stored?.metadata ?? null);
+    this.emitter.emit('installation', { installationId, enabled, lastSeen, name: meta?.name ?? null, deviceType: meta?.deviceType ?? null });
     await this.publishContactCode(false);
   }
 
@@ -1431,6 +1531,18 @@ function isMvdsPayload(bytes: Uint8Array): boolean {
     return isDatasyncPayload(decodePayload(bytes));
   } catch {
     return false;
+  }
+}
+
+/** Metadata of an installation record (JSON written by this client), or undefined when absent or unreadable. */
+function parseInstallationMetadata(json: string | null): { name: string; deviceType: string; clock: bigint } | undefined {
+  if (json === null) return undefined;
+  try {
+    const v = JSON.parse(json) as { name?: unknown; deviceType?: unknown; clock?: unknown };
+    if (typeof v.name !== 'string' || typeof v.deviceType !== 'string') return undefined;
+    return { name: v.name, deviceType: v.deviceType, clock: typeof v.clock === 'string' && /^[0-9]+$/.test(v.clock) ? BigInt(v.clock) : 0n };
+  } catch {
+    return undefined;
   }
 }
 

@@ -93,6 +93,26 @@ export interface RejectedGroupEventInfo {
   rule: string;
 }
 
+/** What a device calls itself (status-go's InstallationMetadata): sent to our other devices with PairInstallation. */
+export interface InstallationMetadata {
+  /** A name the user recognises, e.g. "Alice's laptop". */
+  name: string;
+  /** "ios", "android" or "desktop" in status-go; any non-blank string is carried. */
+  deviceType: string;
+}
+
+/** One of our other installations (devices) of this account. */
+export interface ClientInstallation {
+  installationId: string;
+  /** Paired: it gets a copy of everything we send, and we accept its Sync* messages. */
+  enabled: boolean;
+  /** Unix milliseconds of the last bundle or message seen from it. */
+  lastSeen: number;
+  /** From its PairInstallation, or null until one arrived. */
+  name: string | null;
+  deviceType: string | null;
+}
+
 export interface StatusClientEvents {
   /** A message entered a chat (received, or sent by us from this or another device). Never twice for one id. */
   message: (message: ClientMessage) => void;
@@ -102,6 +122,8 @@ export interface StatusClientEvents {
   chat: (chat: ClientChat) => void;
   /** A contact was added or sent a ContactUpdate. */
   contact: (contact: ContactRecord) => void;
+  /** Another device of ours introduced itself (PairInstallation), or was enabled or disabled. */
+  installation: (installation: ClientInstallation) => void;
   /** Something arrived that we drop on purpose. */
   ignored: (event: IgnoredEvent) => void;
   /** Something failed: undecryptable or forged input, storage or transport failures. The client keeps running. */
