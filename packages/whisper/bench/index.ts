@@ -75,3 +75,6 @@ async function relay(): Promise<number> {
 
 const relayed = await relay();
 row('relay A→B→C over RLPx loopback (envelopes)', relayed, baseline);
+
+// Mailserver serving over RLPx (SQLite and PostgreSQL archives), beside each store's own read rate.
+await import('./mailserver-serve.js');

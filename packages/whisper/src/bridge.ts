@@ -8,29 +8,11 @@ import { bytesToHex } from '@status-stack/crypto';
 import type { Envelope } from './envelope.js';
 import { WhisperError } from './errors.js';
 import type { EnvelopeNode } from './node/envelope-node.js';
-import type { EnvelopeNodeOptions, EnvelopeSource, Hash } from './types.js';
+import type { BridgeOptions, BridgeStats, EnvelopeNodeOptions, EnvelopeSource, Hash, WakuNodeOptions } from './types.js';
 import { WhisperNode } from './whisper-node.js';
-import { WakuNode, type WakuNodeOptions } from './waku/waku-node.js';
+import { WakuNode } from './waku/waku-node.js';
 
 const log = createDebug('status:whisper:bridge');
-
-export interface BridgeOptions {
-  /** Carry envelopes from the Whisper network to the Waku network (default true). */
-  whisperToWaku?: boolean;
-  /** Carry envelopes from the Waku network to the Whisper network (default true). */
-  wakuToWhisper?: boolean;
-  /** Also carry envelopes this node posts itself on one side (default true). */
-  bridgeLocal?: boolean;
-  /** Clock in ms (default Date.now); remembered hashes are forgotten after their envelope expires. */
-  now?: () => number;
-}
-
-export interface BridgeStats {
-  toWaku: number;
-  toWhisper: number;
-  /** Envelopes the other side refused (time, PoW, size): logged and dropped. */
-  refused: number;
-}
 
 /**
  * Relays envelopes between a Whisper node and a Waku node (normally on one overlay: see

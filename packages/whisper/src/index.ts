@@ -76,20 +76,8 @@ export {
   decodeWakuStatusOptions,
 } from './waku/status-options.js';
 export { TopicInterest } from './waku/topic-interest.js';
-export { WakuNode, WAKU_CAPABILITY, WAKU0_CAPABILITY, type WakuNodeOptions } from './waku/waku-node.js';
-export {
-  MailServer,
-  type MailServerOptions,
-  type MailServerStats,
-  type MailServerEvents,
-} from './mailserver/server.js';
-export {
-  MailserverClient,
-  type MailserverClientOptions,
-  type MailserverClientStats,
-  type MailserverHistoryRequest,
-  type MailserverHistoryResult,
-  type MailserverPageResult,
-} from './mailserver/client.js';
+export { WakuNode, WAKU_CAPABILITY, WAKU0_CAPABILITY } from './waku/waku-node.js';
+export { MailServer } from './mailserver/server.js';
+export { MailserverClient } from './mailserver/client.js';
 export { MailserverError, MAILSERVER_ERROR, type MailserverErrorCode } from './mailserver/errors.js';
-export { Bridge, createBridgeNode, type BridgeOptions, type BridgeStats, type BridgeNode } from './bridge.js';
+export { Bridge, createBridgeNode, type BridgeNode } from './bridge.js';

@@ -4,6 +4,7 @@ import type { Topic } from './topic.js';
 import type { Bloom } from './bloom.js';
 import type { EnvelopeErrorEntry, MessagesResponse, RateLimits } from './packets.js';
 import type { WhisperError } from './errors.js';
+import type { ArchiveError, EnvelopeArchive } from './mailserver/archive.js';
 
 /** A 32-byte envelope hash (keccak256 of the envelope RLP). */
 export type Hash = Uint8Array;
@@ -80,7 +81,7 @@ export interface HistoryResult {
   cursor?: Uint8Array;
 }
 
-/** The port the layers above use; implemented by WhisperNode, MemoryTransport (and later WakuNode). */
+/** The port the layers above use; implemented by WhisperNode, WakuNode and MemoryTransport. */
 export interface EnvelopeTransport {
   post(message: OutgoingMessage): Promise<Hash>;
   subscribe(filter: Filter, handler: (message: ReceivedMessage) => void): () => void;
@@ -170,3 +171,157 @@ export interface EnvelopeNodeEvents {
 }
 
 export type { EnvelopeErrorEntry };
+
+// ---- Waku, mailserver, bridge ----
+
+export interface WakuNodeOptions extends EnvelopeNodeOptions {
+  /**
+   * How we tell peers what we want. 'topic-interest' (status-go's default): a node in bloomMode
+   * 'subscriptions' advertises the exact topics of its filters (a full node advertises neither, which
+   * peers read as "everything"); 'bloom': a bloom filter, as Whisper does.
+   */
+  interestMode?: 'topic-interest' | 'bloom';
+  /** Bytes per second we advertise (status option 6); default none. */
+  bytesRateLimits?: RateLimitOptions;
+  /** Also register `waku/0` so peers that only speak it connect (default true). */
+  acceptWaku0?: boolean;
+}
+
+export interface MailServerOptions {
+  archive: EnvelopeArchive;
+  /**
+   * Password of the older, envelope-wrapped requests (status-go `MailServerPassword`; the key is
+   * PBKDF2 of it, as for public chats). Without it such requests are answered with an error.
+   */
+  password?: string;
+  /** Seconds expired envelopes are kept before pruning (default 30 days). */
+  retentionSeconds?: number;
+  /** ms between prunes (default 1 hour; 0 disables the timer, `prune()` still works). */
+  pruneIntervalMs?: number;
+  /**
+   * The widest sent-time range one request may span (default: the retention plus a day). A wider
+   * request is narrowed to its newest part: nothing older is kept anyway.
+   */
+  maxRangeSeconds?: number;
+  /** Requests a peer may have in flight at once; more are answered with an error (default 2). */
+  maxConcurrentRequestsPerPeer?: number;
+  /** Largest P2P messages packet we send, in bytes (default 512 KiB, under every node's 1 MiB limit). */
+  maxPacketBytes?: number;
+  /** Clock in ms (default Date.now). */
+  now?: () => number;
+}
+
+export interface MailServerStats {
+  archived: number;
+  archiveFailures: number;
+  requests: number;
+  served: number;
+  envelopesSent: number;
+  /** Requests answered with an error (invalid, undecryptable, over limits). */
+  rejected: number;
+  /** Requests whose archive query failed (answered with an error). */
+  failed: number;
+  pruned: number;
+}
+
+export interface MailServerEvents {
+  'request:served': (peerId: string, requestId: Hash, envelopes: number, cursor: Uint8Array) => void;
+  'request:rejected': (peerId: string, requestId: Hash | undefined, reason: string) => void;
+  'request:failed': (peerId: string, requestId: Hash, error: ArchiveError) => void;
+  'archive:error': (error: ArchiveError) => void;
+}
+
+export interface MailserverHistoryRequest {
+  /**
+   * The mailserver's peer id (hex node id); `peerId` is accepted as well (the `HistoryRequest` port).
+   * Without either, the one connected trusted peer is used, if there is exactly one.
+   */
+  peer?: string;
+  peerId?: string;
+  /** Topics to fetch; empty means every topic (a full bloom is sent instead). */
+  topics: Topic[];
+  /** Sent time range, Unix seconds, inclusive. */
+  from: number;
+  to: number;
+  /** Envelopes per page, 1..1000 (default 1000, the most a status-go mailserver serves per request). */
+  limit?: number;
+  /** Start from this cursor instead of the newest envelope. */
+  cursor?: Uint8Array;
+  /** Milliseconds to wait for each page's request complete (default: the client's `timeoutMs`). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Stop with TOO_MANY_PAGES after this many pages (default: the client's `maxPages`). */
+  maxPages?: number;
+  /** Called after each page. */
+  onPage?: (page: MailserverPageResult) => void;
+  /**
+   * Send the older request form instead (what status-go's `RequestMessages` sent before
+   * MessagesRequest): an envelope encrypted with the mailserver password and signed with our node
+   * key, which the server checks against the connection's peer id. The request id is its hash.
+   */
+  envelopeForm?: { password: string; nodeKey: PrivateKey };
+}
+
+export interface MailserverPageResult {
+  requestId: Hash;
+  lastEnvelopeHash: Hash;
+  /** Empty when the history is exhausted. */
+  cursor: Uint8Array;
+  /** Envelopes received for this page. */
+  envelopes: number;
+}
+
+export interface MailserverHistoryResult extends HistoryResult {
+  /** The first page's request id. */
+  requestId: Hash;
+  /** Last envelope hash of the last page (32 zero bytes when it was empty). */
+  lastEnvelopeHash: Hash;
+  /** The last cursor: empty when the server had nothing more. */
+  cursor: Uint8Array;
+  /** Envelopes received over all pages. */
+  envelopes: number;
+  /** Messages delivered to our filters (an envelope opened by two filters counts twice). */
+  delivered: number;
+  pages: number;
+}
+
+export interface MailserverClientOptions {
+  /** Default per-page timeout in ms (default 30000). */
+  timeoutMs?: number;
+  /** Default bound on pages per `requestHistory` (default 10000). */
+  maxPages?: number;
+  /** Mark the mailserver trusted when requesting from it, as status-go does (default true). */
+  trustPeer?: boolean;
+}
+
+export interface MailserverClientStats {
+  requests: number;
+  pages: number;
+  envelopes: number;
+  /** P2P messages from peers we do not trust: ignored. */
+  untrusted: number;
+  /** P2P messages from a trusted peer without a request of ours in flight: ignored. */
+  unsolicited: number;
+  /** Pages failed because the server sent more than asked. */
+  flooded: number;
+  invalidResponses: number;
+  failed: number;
+}
+
+export interface BridgeOptions {
+  /** Carry envelopes from the Whisper network to the Waku network (default true). */
+  whisperToWaku?: boolean;
+  /** Carry envelopes from the Waku network to the Whisper network (default true). */
+  wakuToWhisper?: boolean;
+  /** Also carry envelopes this node posts itself on one side (default true). */
+  bridgeLocal?: boolean;
+  /** Clock in ms (default Date.now); remembered hashes are forgotten after their envelope expires. */
+  now?: () => number;
+}
+
+export interface BridgeStats {
+  toWaku: number;
+  toWhisper: number;
+  /** Envelopes the other side refused (time, PoW, size): logged and dropped. */
+  refused: number;
+}

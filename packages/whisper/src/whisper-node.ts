@@ -13,7 +13,8 @@ import {
   encodeWhisperStatus,
 } from './packets.js';
 import { EnvelopeNode, type PeerState } from './node/envelope-node.js';
-import type { EnvelopeNodeOptions } from './types.js';
+import type { EnvelopeNodeOptions, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult } from './types.js';
+import { MailserverClient } from './mailserver/client.js';
 
 export const WHISPER_CAPABILITY: Capability = { name: WHISPER.PROTOCOL_NAME, version: WHISPER.PROTOCOL_VERSION, length: WHISPER.CODE_COUNT };
 
@@ -24,6 +25,22 @@ export class WhisperNode extends EnvelopeNode {
 
   constructor(overlay: Overlay, options: EnvelopeNodeOptions = {}) {
     super(overlay, options);
+  }
+
+  private mailserverClient: MailserverClient | undefined;
+
+  /**
+   * Fetches history from a mailserver peer (P2P request 126, current `MessagesRequest` form), paging
+   * through cursors; envelopes reach our filters as `p2p` messages. See {@link MailserverClient}.
+   */
+  requestHistory(request: MailserverHistoryRequest | HistoryRequest): Promise<MailserverHistoryResult> {
+    return this.mailserver.requestHistory(request);
+  }
+
+  /** The mailserver client behind `requestHistory` (created on first use; it handles codes 125 and 127). */
+  get mailserver(): MailserverClient {
+    this.mailserverClient ??= new MailserverClient(this);
+    return this.mailserverClient;
   }
 
   protected encodeStatus(): Uint8Array {

@@ -11,7 +11,15 @@ import { decodeEnvelope, decodeMessagesPacket, encodeEnvelope, envelopeHash, typ
 import { WHISPER_PACKET } from '../constants.js';
 import { assertTopic, type Topic } from '../topic.js';
 import type { EnvelopeNode } from '../node/envelope-node.js';
-import type { Hash, HistoryRequest, HistoryResult, PeerHandle } from '../types.js';
+import type {
+  Hash,
+  HistoryRequest,
+  MailserverClientOptions,
+  MailserverClientStats,
+  MailserverHistoryRequest,
+  MailserverHistoryResult,
+  PeerHandle,
+} from '../types.js';
 import { ARCHIVE_LIMITS } from './archive.js';
 import { symKeyFromPassword } from '../status-topics.js';
 import { wrapMessage } from '../wrap.js';
@@ -26,83 +34,6 @@ const CODE = {
   P2P_REQUEST: WHISPER_PACKET.P2P_REQUEST,
   P2P_MESSAGE: WHISPER_PACKET.P2P_MESSAGE,
 } as const;
-
-export interface MailserverHistoryRequest {
-  /**
-   * The mailserver's peer id (hex node id); `peerId` is accepted as well (the `HistoryRequest` port).
-   * Without either, the one connected trusted peer is used, if there is exactly one.
-   */
-  peer?: string;
-  peerId?: string;
-  /** Topics to fetch; empty means every topic (a full bloom is sent instead). */
-  topics: Topic[];
-  /** Sent time range, Unix seconds, inclusive. */
-  from: number;
-  to: number;
-  /** Envelopes per page, 1..1000 (default 1000, the most a status-go mailserver serves per request). */
-  limit?: number;
-  /** Start from this cursor instead of the newest envelope. */
-  cursor?: Uint8Array;
-  /** Milliseconds to wait for each page's request complete (default: the client's `timeoutMs`). */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** Stop with TOO_MANY_PAGES after this many pages (default: the client's `maxPages`). */
-  maxPages?: number;
-  /** Called after each page. */
-  onPage?: (page: MailserverPageResult) => void;
-  /**
-   * Send the older request form instead (what status-go's `RequestMessages` sent before
-   * MessagesRequest): an envelope encrypted with the mailserver password and signed with our node
-   * key, which the server checks against the connection's peer id. The request id is its hash.
-   */
-  envelopeForm?: { password: string; nodeKey: PrivateKey };
-}
-
-export interface MailserverPageResult {
-  requestId: Hash;
-  lastEnvelopeHash: Hash;
-  /** Empty when the history is exhausted. */
-  cursor: Uint8Array;
-  /** Envelopes received for this page. */
-  envelopes: number;
-}
-
-export interface MailserverHistoryResult extends HistoryResult {
-  /** The first page's request id. */
-  requestId: Hash;
-  /** Last envelope hash of the last page (32 zero bytes when it was empty). */
-  lastEnvelopeHash: Hash;
-  /** The last cursor: empty when the server had nothing more. */
-  cursor: Uint8Array;
-  /** Envelopes received over all pages. */
-  envelopes: number;
-  /** Messages delivered to our filters (an envelope opened by two filters counts twice). */
-  delivered: number;
-  pages: number;
-}
-
-export interface MailserverClientOptions {
-  /** Default per-page timeout in ms (default 30000). */
-  timeoutMs?: number;
-  /** Default bound on pages per `requestHistory` (default 10000). */
-  maxPages?: number;
-  /** Mark the mailserver trusted when requesting from it, as status-go does (default true). */
-  trustPeer?: boolean;
-}
-
-export interface MailserverClientStats {
-  requests: number;
-  pages: number;
-  envelopes: number;
-  /** P2P messages from peers we do not trust: ignored. */
-  untrusted: number;
-  /** P2P messages from a trusted peer without a request of ours in flight: ignored. */
-  unsolicited: number;
-  /** Pages failed because the server sent more than asked. */
-  flooded: number;
-  invalidResponses: number;
-  failed: number;
-}
 
 interface PendingPage {
   id: string;

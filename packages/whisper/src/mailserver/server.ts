@@ -18,7 +18,7 @@ import { WhisperError } from '../errors.js';
 import type { EnvelopeNode } from '../node/envelope-node.js';
 import { rlpDecode } from '../rlp-util.js';
 import { symKeyFromPassword } from '../status-topics.js';
-import type { EnvelopeSource, Hash, PeerHandle } from '../types.js';
+import type { EnvelopeSource, Hash, MailServerEvents, MailServerOptions, MailServerStats, PeerHandle } from '../types.js';
 import { openSymmetric } from '../wrap.js';
 import { ARCHIVE_LIMITS, ArchiveError, archiveRecordFromEnvelope, type ArchiveRecord, type EnvelopeArchive } from './archive.js';
 import {
@@ -40,50 +40,6 @@ const CODE = {
   P2P_REQUEST: WHISPER_PACKET.P2P_REQUEST,
   P2P_MESSAGE: WHISPER_PACKET.P2P_MESSAGE,
 } as const;
-
-export interface MailServerOptions {
-  archive: EnvelopeArchive;
-  /**
-   * Password of the older, envelope-wrapped requests (status-go `MailServerPassword`; the key is
-   * PBKDF2 of it, as for public chats). Without it such requests are answered with an error.
-   */
-  password?: string;
-  /** Seconds expired envelopes are kept before pruning (default 30 days). */
-  retentionSeconds?: number;
-  /** ms between prunes (default 1 hour; 0 disables the timer, `prune()` still works). */
-  pruneIntervalMs?: number;
-  /**
-   * The widest sent-time range one request may span (default: the retention plus a day). A wider
-   * request is narrowed to its newest part: nothing older is kept anyway.
-   */
-  maxRangeSeconds?: number;
-  /** Requests a peer may have in flight at once; more are answered with an error (default 2). */
-  maxConcurrentRequestsPerPeer?: number;
-  /** Largest P2P messages packet we send, in bytes (default 512 KiB, under every node's 1 MiB limit). */
-  maxPacketBytes?: number;
-  /** Clock in ms (default Date.now). */
-  now?: () => number;
-}
-
-export interface MailServerStats {
-  archived: number;
-  archiveFailures: number;
-  requests: number;
-  served: number;
-  envelopesSent: number;
-  /** Requests answered with an error (invalid, undecryptable, over limits). */
-  rejected: number;
-  /** Requests whose archive query failed (answered with an error). */
-  failed: number;
-  pruned: number;
-}
-
-export interface MailServerEvents {
-  'request:served': (peerId: string, requestId: Hash, envelopes: number, cursor: Uint8Array) => void;
-  'request:rejected': (peerId: string, requestId: Hash | undefined, reason: string) => void;
-  'request:failed': (peerId: string, requestId: Hash, error: ArchiveError) => void;
-  'archive:error': (error: ArchiveError) => void;
-}
 
 /** Envelopes sent later than this past our clock are refused by every node, so never archived. */
 const FUTURE_ALLOWANCE_SECONDS = 3600;

@@ -5,9 +5,9 @@ import { EnvelopeNode, type PeerState } from '../node/envelope-node.js';
 import type { PooledEnvelope } from '../node/envelope-pool.js';
 import type { RateLimits } from '../packets.js';
 import type { Topic } from '../topic.js';
-import type { EnvelopeNodeOptions, Filter, HistoryRequest, RateLimitOptions, ReceivedMessage } from '../types.js';
+import type { Filter, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult, ReceivedMessage, WakuNodeOptions } from '../types.js';
 import { decodeP2PEnvelopes } from '../whisper-node.js';
-import { MailserverClient, type MailserverHistoryRequest, type MailserverHistoryResult } from '../mailserver/client.js';
+import { MailserverClient } from '../mailserver/client.js';
 import { WAKU, WAKU_PACKET } from './constants.js';
 import {
   decodeWakuStatus,
@@ -23,19 +23,6 @@ const log = createDebug('status:whisper:waku');
 
 export const WAKU_CAPABILITY: Capability = { name: WAKU.PROTOCOL_NAME, version: WAKU.PROTOCOL_VERSION, length: WAKU.CODE_COUNT };
 export const WAKU0_CAPABILITY: Capability = { name: WAKU.PROTOCOL_NAME, version: WAKU.LEGACY_VERSION, length: WAKU.CODE_COUNT };
-
-export interface WakuNodeOptions extends EnvelopeNodeOptions {
-  /**
-   * How we tell peers what we want. 'topic-interest' (status-go's default): a node in bloomMode
-   * 'subscriptions' advertises the exact topics of its filters (a full node advertises neither, which
-   * peers read as "everything"); 'bloom': a bloom filter, as Whisper does.
-   */
-  interestMode?: 'topic-interest' | 'bloom';
-  /** Bytes per second we advertise (status option 6); default none. */
-  bytesRateLimits?: RateLimitOptions;
-  /** Also register `waku/0` so peers that only speak it connect (default true). */
-  acceptWaku0?: boolean;
-}
 
 interface WakuPeerExtra {
   topicInterest: TopicInterest | undefined;
