@@ -50,11 +50,8 @@ async function startUser(label: string, relay: string): Promise<User> {
     await client.stop();
     await storage.close();
   });
-  const deadline = Date.now() + 15_000;
-  while (client.owned!.node.peers().length === 0) {
-    if (Date.now() > deadline) throw new Error(`${label} could not reach the relay`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // start() returns once we listen; the relay's RLPx + Waku handshake follows shortly.
+  await client.waitForPeers(1, { signal: AbortSignal.timeout(15_000) });
   line(`${label.padEnd(5)} ${account.name} (${account.publicKeyHex.slice(0, 18)}…)`);
   return { label, account, client };
 }

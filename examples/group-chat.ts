@@ -31,11 +31,8 @@ async function startClient(name: string, relay: string): Promise<StatusClient> {
   const client = StatusClient.createNetworked({ identity: createAccount(), storage: new MemoryStorage(), staticPeers: [relay] });
   await client.start();
   cleanups.push(() => client.stop());
-  const deadline = Date.now() + 15_000;
-  while (client.owned!.node.peers().length === 0) {
-    if (Date.now() > deadline) throw new Error(`${name} could not reach the relay`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // start() returns once we listen; the relay's RLPx + Waku handshake follows shortly.
+  await client.waitForPeers(1, { signal: AbortSignal.timeout(15_000) });
   names.set(client.publicKeyHex, name);
   console.log(`${name.padEnd(5)} is ${client.alias}`);
   return client;

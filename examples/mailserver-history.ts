@@ -58,11 +58,8 @@ async function goOnline(account: Account, enode: string, collect?: ClientMessage
     await storage.close();
   };
   cleanups.push(stop);
-  const deadline = Date.now() + 15_000;
-  while (client.owned!.node.peers().length === 0) {
-    if (Date.now() > deadline) throw new Error('could not reach the mailserver');
-    await sleep(20);
-  }
+  // start() returns once we listen; the relay's RLPx + Waku handshake follows shortly.
+  await client.waitForPeers(1, { signal: AbortSignal.timeout(15_000) });
   return { client, stop };
 }
 

@@ -44,11 +44,8 @@ async function startUser(name: string, relay: string): Promise<User> {
   client.on('delivery', (e) => states.get(e.messageId)?.push(e.state));
   await client.start();
   cleanups.push(() => client.stop());
-  const deadline = Date.now() + 15_000;
-  while (client.owned!.node.peers().length === 0) {
-    if (Date.now() > deadline) throw new Error(`${name} could not reach the relay`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // start() returns once we listen; the relay's RLPx + Waku handshake follows shortly.
+  await client.waitForPeers(1, { signal: AbortSignal.timeout(15_000) });
   console.log(`${name.padEnd(5)} is ${client.alias} (${client.publicKeyHex.slice(0, 18)}…)`);
   return { name, client, states };
 }

@@ -32,12 +32,8 @@ async function startClient(label: string, relay: string): Promise<StatusClient> 
   const client = StatusClient.createNetworked({ identity: account, storage: new MemoryStorage(), staticPeers: [relay] });
   await client.start();
   cleanups.push(() => client.stop());
-  // start() returns once we listen; the relay connection (RLPx + Waku handshake) follows shortly.
-  const deadline = Date.now() + 15_000;
-  while (client.owned!.node.peers().length === 0) {
-    if (Date.now() > deadline) throw new Error(`${label} could not reach the relay`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  // start() returns once we listen; the relay's RLPx + Waku handshake follows shortly.
+  await client.waitForPeers(1, { signal: AbortSignal.timeout(15_000) });
   console.log(`${label.padEnd(5)} is ${client.alias} (${client.publicKeyHex.slice(0, 18)}…), connected`);
   return client;
 }

@@ -49,7 +49,7 @@ import { loadOrCreateInstallationId } from '../account/installation-id.js';
 import { StorageError } from '../errors.js';
 import { threeWordName } from '../account/three-word-name.js';
 import type { Account, ChatRecord, ClientStorage, InstallationRecord, ContactRecord, DeliveryState, MessagePage, MessagePageOptions, MessageRecord } from '../types.js';
-import { CLIENT_ERROR, ClientError, IGNORED_REASON, throwIfAborted, type IgnoredReason } from './errors.js';
+import { CLIENT_ERROR, ClientError, IGNORED_REASON, abortError, throwIfAborted, type IgnoredReason } from './errors.js';
 import { TypedEmitter, iterateEvents, waitForEvent } from './events.js';
 import { encodeGroupEvents, foldGroup, groupEventsOf, mergeGroupEvents } from './group.js';
 import { decodeRecord, encodeRecord } from './json-codec.js';
@@ -267,6 +267,36 @@ export class StatusClient {
   events<E extends keyof StatusClientEvents>(event: E, options: IterateOptions = {}): AsyncIterableIterator<Parameters<StatusClientEvents[E]>[0]> {
     type V = Parameters<StatusClientEvents[E]>[0];
     return iterateEvents<V>((push) => this.on(event, ((v: V) => push(v)) as unknown as StatusClientEvents[E]), options.signal);
+  }
+
+  /**
+   * For a networked client (`createNetworked`): resolves once at least `count` peers have completed
+   * the Whisper/Waku handshake with our node — `start()` returns when we listen, and the static peers
+   * and the mailserver connect shortly after. A client on a transport passed in resolves at once.
+   */
+  async waitForPeers(count = 1, options: IterateOptions = {}): Promise<void> {
+    const node = this.owned?.node;
+    if (!node) return;
+    throwIfAborted(options.signal, 'waitForPeers');
+    if (node.peers().length >= count) return;
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (node.peers().length < count) return;
+        done();
+        resolve();
+      };
+      const abort = () => {
+        done();
+        reject(abortError(options.signal, 'waitForPeers'));
+      };
+      const done = () => {
+        node.off('peer:handshake', check);
+        options.signal?.removeEventListener('abort', abort);
+      };
+      node.on('peer:handshake', check);
+      options.signal?.addEventListener('abort', abort, { once: true });
+      check();
+    });
   }
 
   /** Resolves with the first new message that satisfies `predicate`. */
