@@ -230,7 +230,7 @@ export class PeerPool extends EventEmitter {
     }
     if (count >= this.max && this.discoveryRunning) void this.setDiscovery(false);
     else if (count < this.min && dialing === 0 && !this.discoveryRunning) void this.setDiscovery(true);
-    this.schedule(connected);
+    this.schedule(connected, now);
   }
 
   private dial(c: Candidate): void {
@@ -255,12 +255,15 @@ export class PeerPool extends EventEmitter {
     );
   }
 
-  private schedule(connected: Set<string>): void {
+  private schedule(connected: Set<string>, maintainedAt: number): void {
     clearTimeout(this.timer);
     let next = Infinity;
+    // Compared with the clock `maintain` used: a candidate that fell due since then was not dialed and
+    // must still get a timer (else the pool stalls until the next peer event); one already due then
+    // and left undialed (pool full) waits for a peer event instead of spinning a timer.
     for (const c of this.candidates.values()) {
       if (c.dialing || connected.has(c.id)) continue;
-      if (c.nextAttemptAt > Date.now()) next = Math.min(next, c.nextAttemptAt);
+      if (c.nextAttemptAt > maintainedAt) next = Math.min(next, c.nextAttemptAt);
     }
     if (next === Infinity) return;
     this.timer = setTimeout(() => this.maintain(), Math.max(1, next - Date.now()));
