@@ -407,7 +407,7 @@ export function createStatusNodeCommand(): Command {
 Examples:
   status-node --listen 0.0.0.0:30303 --announce-host 203.0.113.7 --whisper --waku
   status-node --mailserver --archive postgres://status:secret@db:5432/mailserver --retention-days 14
-  status-node --listen 127.0.0.1:0 --data-dir /tmp/node1 --static enode://<id>@127.0.0.1:30303
+  status-node --listen 127.0.0.1:0 --data-dir ./node1 --static enode://<id>@127.0.0.1:30303
 
 Exit codes: 0 clean shutdown, 1 failed to start, 2 bad options.`,
     )
