@@ -451,7 +451,8 @@ export class ChatSession {
     if (all.length === 0) this.notice('no other devices of this account seen yet');
     for (const d of all) {
       const seen = d.lastSeen > 0 ? new Date(d.lastSeen).toISOString().replace('T', ' ').slice(0, 16) : 'never';
-      this.notice(`${d.installationId}  ${d.enabled ? 'paired' : 'not paired (/devices enable ID)'}  last seen ${seen}`);
+      const label = d.name ? `  ${d.name}${d.deviceType ? ` (${d.deviceType})` : ''}` : '';
+      this.notice(`${d.installationId}${label}  ${d.enabled ? 'paired' : 'not paired (/devices enable ID)'}  last seen ${seen}`);
     }
   }
 }
