@@ -563,7 +563,8 @@ export class SecureTransport {
         await this.commit(st);
         return { ...base, status: 'own-message', plaintext: null, method: null };
       }
-      // The DH ("none") entry is for a recipient we had no bundle of: never for our own devices.
+      // The DH ("none") entry is for a recipient we had no bundle of; from our own identity it is
+      // handled below (a DH message to ourselves, or someone else's first contact).
       const entry = msg.directMessage.get(this.installationId) ?? (fromUs ? undefined : msg.directMessage.get(PROTOCOL.NO_INSTALLATION_ID));
       if (!entry && fromUs) {
         // From another device of ours, a DH entry is either a DH message to our own identity (status-go's

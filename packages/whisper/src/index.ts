@@ -27,7 +27,7 @@ export {
   encryptAsymmetric,
   decryptAsymmetric,
 } from './message.js';
-export { wrapMessage, openSymmetric, openAsymmetric, type WrapParams } from './wrap.js';
+export { wrapMessage, sealOutgoing, openSymmetric, openAsymmetric, type WrapParams } from './wrap.js';
 export {
   symKeyFromPassword,
   publicChatTopic,

@@ -2,7 +2,7 @@ import { bytesToHex, keccak256 } from '@status-stack/crypto';
 import { encodeEnvelope, type Envelope } from './envelope.js';
 import { FilterSet } from './filters.js';
 import { computePow } from './pow.js';
-import { wrapMessage } from './wrap.js';
+import { sealOutgoing } from './wrap.js';
 import type { EnvelopeTransport, Filter, Hash, OutgoingMessage, ReceivedMessage } from './types.js';
 
 /** The shared medium of MemoryTransports: every envelope posted by one reaches all, asynchronously. */
@@ -49,18 +49,7 @@ export class MemoryTransport implements EnvelopeTransport {
   }
 
   async post(message: OutgoingMessage): Promise<Hash> {
-    const env = wrapMessage({
-      topic: message.topic,
-      payload: message.payload,
-      symKey: message.symKey,
-      publicKey: message.publicKey,
-      signingKey: message.sign,
-      padding: message.padding,
-      ttl: message.ttl,
-      powTarget: message.powTarget ?? this.opts.powTarget ?? 0,
-      powTime: message.powTime,
-      now: this.opts.now,
-    });
+    const env = sealOutgoing(message, { powTarget: this.opts.powTarget ?? 0, now: this.opts.now });
     const hash = keccak256(encodeEnvelope(env));
     this.hub.broadcast(env, hash);
     return hash;

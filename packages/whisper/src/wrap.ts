@@ -1,6 +1,7 @@
 import type { PrivateKey, PublicKey } from '@status-stack/crypto';
 import { STATUS_POW, WHISPER } from './constants.js';
 import type { Envelope } from './envelope.js';
+import type { OutgoingMessage } from './types.js';
 import { WhisperError, WHISPER_ERROR } from './errors.js';
 import { decodePlaintext, decryptAsymmetric, decryptSymmetric, encodePlaintext, encryptAsymmetric, encryptSymmetric, type DecodedPlaintext } from './message.js';
 import { sealEnvelope } from './pow.js';
@@ -55,4 +56,23 @@ export function openSymmetric(env: Envelope, symKey: Uint8Array): DecodedPlainte
 
 export function openAsymmetric(env: Envelope, privateKey: PrivateKey): DecodedPlaintext {
   return decodePlaintext(decryptAsymmetric(privateKey, env.data));
+}
+
+/**
+ * Seals what a layer above asked a transport to send (the `EnvelopeTransport.post` input): the
+ * one mapping from `OutgoingMessage` to `wrapMessage` that every transport shares.
+ */
+export function sealOutgoing(message: OutgoingMessage, defaults: { powTarget?: number; now?: () => number } = {}): Envelope {
+  return wrapMessage({
+    topic: message.topic,
+    payload: message.payload,
+    symKey: message.symKey,
+    publicKey: message.publicKey,
+    signingKey: message.sign,
+    padding: message.padding,
+    ttl: message.ttl,
+    powTarget: message.powTarget ?? defaults.powTarget,
+    powTime: message.powTime,
+    now: defaults.now,
+  });
 }

@@ -18,7 +18,7 @@ import {
 import { computePow } from '../pow.js';
 import { RateLimiter } from '../rate-limiter.js';
 import { topicToHex } from '../topic.js';
-import { wrapMessage } from '../wrap.js';
+import { sealOutgoing } from '../wrap.js';
 import type {
   EnvelopeNodeEvents,
   EnvelopeNodeOptions,
@@ -344,18 +344,7 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
 
   /** Seals, stores and broadcasts; resolves with the envelope hash. */
   async post(message: OutgoingMessage): Promise<Hash> {
-    const env = wrapMessage({
-      topic: message.topic,
-      payload: message.payload,
-      symKey: message.symKey,
-      publicKey: message.publicKey,
-      signingKey: message.sign,
-      padding: message.padding,
-      ttl: message.ttl,
-      powTarget: message.powTarget,
-      powTime: message.powTime,
-      now: this.opts.now,
-    });
+    const env = sealOutgoing(message, { now: this.opts.now });
     return this.postEnvelope(env);
   }
 
