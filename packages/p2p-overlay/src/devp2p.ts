@@ -1,4 +1,3 @@
-import type { Decipher } from 'node:crypto';
 import type { Socket } from 'node:net';
 import * as devp2pModule from '@ethereumjs/devp2p';
 
@@ -44,6 +43,11 @@ export interface Devp2pMac {
   digest(): Uint8Array;
 }
 
+/** A running AES-CTR keystream: devp2p's node:crypto decipher, or ours (`frame-mac.ts`). */
+export interface Devp2pAes {
+  update(data: Uint8Array): Uint8Array;
+}
+
 /** The ECIES session of one connection: handshake, then frame codec. */
 export interface Devp2pSession {
   _nonce: Uint8Array;
@@ -51,9 +55,9 @@ export interface Devp2pSession {
   _ephemeralSharedSecret: Uint8Array | null;
   /** Our Auth or Ack as sent (EIP-8: with its 2-byte size prefix). */
   _initMsg: Uint8Array | null | undefined;
-  /** AES-256-CTR keystreams (devp2p builds them as deciphers; CTR is the same both ways). */
-  _ingressAes: Decipher | null;
-  _egressAes: Decipher | null;
+  /** AES-256-CTR keystreams (devp2p builds them as deciphers; ours are `FrameCipher`s). */
+  _ingressAes: Devp2pAes | null;
+  _egressAes: Devp2pAes | null;
   _ingressMac: Devp2pMac | null;
   _egressMac: Devp2pMac | null;
   _bodySize: number | null;

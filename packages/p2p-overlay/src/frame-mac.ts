@@ -1,7 +1,6 @@
-import { createCipheriv, type Cipher } from 'node:crypto';
 import { RLP } from '@ethereumjs/rlp';
-import { concatBytes, createKeccak256, keccak256, type Keccak256Hasher } from '@status-stack/crypto';
-import type { Devp2pMac, Devp2pPeer, Devp2pSession } from './devp2p.js';
+import { concatBytes, createAesCtrStream, createRlpxMac, keccak256, type AesCtrStream, type RlpxMac } from '@status-stack/crypto';
+import type { Devp2pAes, Devp2pMac, Devp2pPeer, Devp2pSession } from './devp2p.js';
 import { OverlayError, OVERLAY_ERROR } from './errors.js';
 import { snappyCompressInto, snappyMaxLength } from './snappy.js';
 
@@ -12,50 +11,78 @@ const HEADER_DATA = Uint8Array.of(0xc2, 0x80, 0x80);
 const BLOCK = 16;
 
 /**
- * The RLPx frame MAC (devp2p rlpx.md, "MAC"): a running keccak256 state, seeded at the handshake,
- * into which every header and body is folded through AES-256-ECB(mac-secret) of its own digest.
- * One ECB cipher is kept per MAC (no padding: only whole 16-byte blocks go through it).
+ * The RLPx frame MAC (devp2p rlpx.md, "MAC") as devp2p's sessions hold it: `createRlpxMac` from
+ * the crypto package does the work (on the fast backend, one wasm call per header and per body).
+ * Our codec paths use `headerTag`/`bodyTag`, which return the tag at once; devp2p's shape
+ * (`updateHeader`, then `digest`) is kept for its own callers and gets the same tag without a
+ * second digest.
  */
 export class FrameMac implements Devp2pMac {
-  private readonly hash: Keccak256Hasher = createKeccak256();
-  private readonly aes: Cipher;
-  private readonly seed = new Uint8Array(BLOCK);
+  private readonly mac: RlpxMac;
+  /** The tag of the last header or body step, until anything else is absorbed. */
+  private lastTag: Uint8Array | null = null;
 
   constructor(secret: Uint8Array) {
-    this.aes = createCipheriv('aes-256-ecb', secret, null).setAutoPadding(false);
+    this.mac = createRlpxMac(secret);
   }
 
   update(data: Uint8Array): void {
-    this.hash.update(data);
+    this.lastTag = null;
+    this.mac.update(data);
   }
 
-  /** header-mac-seed = aes(mac-secret, keccak256.digest(mac)[:16]) ^ header-ciphertext */
+  /** Folds a header ciphertext in; returns its tag (written into `out` when given). */
+  headerTag(headerCiphertext: Uint8Array, out?: Uint8Array): Uint8Array {
+    this.lastTag = null;
+    return this.mac.updateHeader(headerCiphertext, out);
+  }
+
+  /** Folds a body ciphertext in; returns its tag (written into `out` when given). */
+  bodyTag(bodyCiphertext: Uint8Array, out?: Uint8Array): Uint8Array {
+    this.lastTag = null;
+    return this.mac.updateBody(bodyCiphertext, out);
+  }
+
   updateHeader(headerCiphertext: Uint8Array): void {
-    const enc = this.aes.update(this.digest());
-    const seed = this.seed;
-    for (let i = 0; i < BLOCK; i++) seed[i] = enc[i] ^ headerCiphertext[i];
-    this.hash.update(seed);
+    this.lastTag = this.mac.updateHeader(headerCiphertext);
   }
 
-  /** frame-mac-seed = aes(mac-secret, keccak256.digest(mac)[:16]) ^ keccak256.digest(mac)[:16], after the ciphertext. */
   updateBody(bodyCiphertext: Uint8Array): void {
-    this.hash.update(bodyCiphertext);
-    const prev = this.digest();
-    const enc = this.aes.update(prev);
-    const seed = this.seed;
-    for (let i = 0; i < BLOCK; i++) seed[i] = enc[i] ^ prev[i];
-    this.hash.update(seed);
+    this.lastTag = this.mac.updateBody(bodyCiphertext);
   }
 
   /** The 16-byte tag: keccak256.digest(mac)[:16]. */
   digest(): Uint8Array {
-    return this.hash.digest().subarray(0, BLOCK);
+    return this.lastTag ? this.lastTag.slice() : this.mac.digest().subarray(0, BLOCK);
   }
 
   /** The full 32-byte digest of the running state (what the EIP-8 vector records). */
   keccakDigest(): Uint8Array {
-    return this.hash.digest();
+    return this.mac.digest();
   }
+}
+
+/** Where received tags are computed before the comparison (used synchronously, then free). */
+const tagScratch = new Uint8Array(BLOCK);
+
+/** A header step on any session MAC: ours in one call, devp2p's through update-then-digest. */
+function headerTag(mac: Devp2pMac, ciphertext: Uint8Array, out?: Uint8Array): Uint8Array {
+  if (mac instanceof FrameMac) return mac.headerTag(ciphertext, out);
+  mac.updateHeader(ciphertext);
+  return copyTag(mac.digest(), out);
+}
+
+/** A body step on any session MAC, as `headerTag`. */
+function bodyTag(mac: Devp2pMac, ciphertext: Uint8Array, out?: Uint8Array): Uint8Array {
+  if (mac instanceof FrameMac) return mac.bodyTag(ciphertext, out);
+  mac.updateBody(ciphertext);
+  return copyTag(mac.digest(), out);
+}
+
+function copyTag(tag: Uint8Array, out: Uint8Array | undefined): Uint8Array {
+  if (!out) return tag;
+  out.set(tag.subarray(0, BLOCK));
+  return out;
 }
 
 function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -68,22 +95,51 @@ function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
  * The secrets of rlpx.md "Secrets", from the session's handshake fields. `incoming` is devp2p's
  * flag: true on the recipient, whose nonce comes first in keccak256(recipient-nonce ‖ initiator-nonce).
  */
-export function deriveMacSecret(ephemeralSharedSecret: Uint8Array, nonce: Uint8Array, remoteNonce: Uint8Array, incoming: boolean): Uint8Array {
+export function deriveFrameSecrets(
+  ephemeralSharedSecret: Uint8Array,
+  nonce: Uint8Array,
+  remoteNonce: Uint8Array,
+  incoming: boolean,
+): { aesSecret: Uint8Array; macSecret: Uint8Array } {
   const hNonce = keccak256(incoming ? concatBytes(nonce, remoteNonce) : concatBytes(remoteNonce, nonce));
   const sharedSecret = keccak256(concatBytes(ephemeralSharedSecret, hNonce));
   const aesSecret = keccak256(concatBytes(ephemeralSharedSecret, sharedSecret));
-  return keccak256(concatBytes(ephemeralSharedSecret, aesSecret));
+  return { aesSecret, macSecret: keccak256(concatBytes(ephemeralSharedSecret, aesSecret)) };
 }
+
+/** The mac-secret alone (what the EIP-8 vector records). */
+export function deriveMacSecret(ephemeralSharedSecret: Uint8Array, nonce: Uint8Array, remoteNonce: Uint8Array, incoming: boolean): Uint8Array {
+  return deriveFrameSecrets(ephemeralSharedSecret, nonce, remoteNonce, incoming).macSecret;
+}
+
+/**
+ * A session's AES-256-CTR keystream as our codec holds it: the crypto package's buffered stream,
+ * which XORs in place (devp2p's own deciphers still work through `ctr`, with a copy).
+ */
+export class FrameCipher implements Devp2pAes {
+  constructor(private readonly stream: AesCtrStream) {}
+  update(data: Uint8Array): Uint8Array {
+    return this.stream.update(data);
+  }
+  /** Encrypts or decrypts `data` into itself. */
+  inPlace(data: Uint8Array): void {
+    this.stream.update(data, data);
+  }
+}
+
+/** `data` through the keystream, in place. */
+function ctrInPlace(aes: Devp2pAes, data: Uint8Array): void {
+  if (aes instanceof FrameCipher) aes.inPlace(data);
+  else data.set(aes.update(data));
+}
+
+const ZERO_IV = new Uint8Array(16);
 
 function sameTag(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;
   for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
   return d === 0;
-}
-
-function u8(b: Uint8Array): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /**
@@ -98,7 +154,10 @@ export function installFrameCodec(session: Devp2pSession): void {
     setupFrame(remoteData, incoming);
     const { _ephemeralSharedSecret: ess, _remoteNonce: remoteNonce, _nonce: nonce, _initMsg: initMsg } = session;
     if (!ess || !remoteNonce || !session._ingressMac) return;
-    const secret = deriveMacSecret(ess, nonce, remoteNonce, incoming);
+    const { aesSecret, macSecret: secret } = deriveFrameSecrets(ess, nonce, remoteNonce, incoming);
+    // Both directions start the same keystream (IV zero); each side's egress is the other's ingress.
+    session._ingressAes = new FrameCipher(createAesCtrStream(aesSecret, ZERO_IV));
+    session._egressAes = new FrameCipher(createAesCtrStream(aesSecret, ZERO_IV));
     const ingress = new FrameMac(secret);
     // ingress-mac = keccak256.init((mac-secret ^ our-nonce) ‖ the remote side's auth/ack as received)
     ingress.update(concatBytes(xor(secret, nonce), remoteData));
@@ -115,9 +174,8 @@ export function installFrameCodec(session: Devp2pSession): void {
     if (!aes || !mac) return undefined;
     const out = new Uint8Array(2 * BLOCK);
     writeHeaderPlain(out, size);
-    out.set(aes.update(out.subarray(0, BLOCK)));
-    mac.updateHeader(out.subarray(0, BLOCK));
-    out.set(mac.digest(), BLOCK);
+    ctrInPlace(aes, out.subarray(0, BLOCK));
+    headerTag(mac, out.subarray(0, BLOCK), out.subarray(BLOCK));
     return out;
   };
 
@@ -126,9 +184,9 @@ export function installFrameCodec(session: Devp2pSession): void {
     const aes = session._ingressAes;
     if (!mac || !aes) return undefined;
     const header = data.subarray(0, BLOCK);
-    mac.updateHeader(header);
-    if (!sameTag(mac.digest(), data.subarray(BLOCK, 2 * BLOCK))) throw new OverlayError(OVERLAY_ERROR.INVALID_MAC, 'Invalid MAC in frame header');
-    const plain = aes.update(header);
+    if (!sameTag(headerTag(mac, header, tagScratch), data.subarray(BLOCK, 2 * BLOCK))) throw new OverlayError(OVERLAY_ERROR.INVALID_MAC, 'Invalid MAC in frame header');
+    const plain = header.slice();
+    ctrInPlace(aes, plain);
     const size = (plain[0] << 16) | (plain[1] << 8) | plain[2];
     session._bodySize = size;
     return size;
@@ -142,9 +200,8 @@ export function installFrameCodec(session: Devp2pSession): void {
     const out = new Uint8Array(padded + BLOCK);
     out.set(data);
     const body = out.subarray(0, padded);
-    body.set(aes.update(body));
-    mac.updateBody(body);
-    out.set(mac.digest(), padded);
+    ctrInPlace(aes, body);
+    bodyTag(mac, body, out.subarray(padded));
     return out;
   };
 
@@ -155,10 +212,12 @@ export function installFrameCodec(session: Devp2pSession): void {
     const aes = session._ingressAes;
     if (!mac || !aes) return undefined;
     const body = data.subarray(0, data.length - BLOCK);
-    mac.updateBody(body);
-    if (!sameTag(mac.digest(), data.subarray(data.length - BLOCK))) throw new OverlayError(OVERLAY_ERROR.INVALID_MAC, 'Invalid MAC in frame body');
+    if (!sameTag(bodyTag(mac, body, tagScratch), data.subarray(data.length - BLOCK))) throw new OverlayError(OVERLAY_ERROR.INVALID_MAC, 'Invalid MAC in frame body');
     session._bodySize = null;
-    return u8(aes.update(body)).subarray(0, size);
+    // A copy of our own (aligned, unlike a slice of the socket's buffer), decrypted in place.
+    const plain = body.slice();
+    ctrInPlace(aes, plain);
+    return plain.subarray(0, size);
   };
 }
 
@@ -167,8 +226,7 @@ export type FrameSender = (code: number, payload: Uint8Array, compress: boolean)
 
 /**
  * Replaces devp2p's `_sendMessage` (two buffers, two writes per frame): the frame is built in one
- * buffer (snappy compresses straight into it, `snappy.ts`), encrypted with one AES-CTR call for header and
- * body, and written once; the socket is corked until the next tick, so the frames sent in one
+ * buffer (snappy compresses straight into it, `snappy.ts`), encrypted in place, and written once; the socket is corked until the next tick, so the frames sent in one
  * tick leave in one writev.
  */
 export function installFrameWriter(peer: Devp2pPeer): FrameSender {
@@ -200,17 +258,12 @@ export function installFrameWriter(peer: Devp2pPeer): FrameSender {
     if (size > MAX_FRAME_SIZE) throw new OverlayError(OVERLAY_ERROR.FRAME_TOO_LARGE, `message of ${size} bytes does not fit one frame (max ${MAX_FRAME_SIZE})`);
     frame.set(id, 2 * BLOCK);
     const padded = roundUp(size);
-    // The header's plaintext goes where its MAC will be, right before the body, so one CTR call
-    // encrypts both (the keystream runs header then body); the ciphertext header then moves to 0.
-    writeHeaderPlain(frame.subarray(BLOCK, 2 * BLOCK), size);
-    const ct = aes.update(frame.subarray(BLOCK, 2 * BLOCK + padded));
-    frame.set(ct.subarray(0, BLOCK), 0);
-    frame.set(ct.subarray(BLOCK), 2 * BLOCK);
-    mac.updateHeader(frame.subarray(0, BLOCK));
-    frame.set(mac.digest(), BLOCK);
-    const body = frame.subarray(2 * BLOCK, 2 * BLOCK + padded);
-    mac.updateBody(body);
-    frame.set(mac.digest(), 2 * BLOCK + padded);
+    // Header then body through the keystream, each in place.
+    writeHeaderPlain(frame.subarray(0, BLOCK), size);
+    ctrInPlace(aes, frame.subarray(0, BLOCK));
+    ctrInPlace(aes, frame.subarray(2 * BLOCK, 2 * BLOCK + padded));
+    headerTag(mac, frame.subarray(0, BLOCK), frame.subarray(BLOCK, 2 * BLOCK));
+    bodyTag(mac, frame.subarray(2 * BLOCK, 2 * BLOCK + padded), frame.subarray(2 * BLOCK + padded));
     if (!corked) {
       corked = true;
       socket.cork();
