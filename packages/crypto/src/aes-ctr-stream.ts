@@ -12,6 +12,8 @@ export interface AesCtrStream {
    * `out` may be `data` itself, to work in place) and returns `out`.
    */
   update(data: Uint8Array, out?: Uint8Array): Uint8Array;
+  /** Writes the next `out.length` keystream bytes into `out` (for XORing elsewhere, such as in wasm memory). */
+  keystream(out: Uint8Array): void;
 }
 
 /**
@@ -53,6 +55,17 @@ class BufferedAesCtr implements AesCtrStream {
       this.pos += take;
     }
     return out;
+  }
+
+  keystream(out: Uint8Array): void {
+    let i = 0;
+    while (i < out.length) {
+      if (this.pos === this.ks.length) this.refill();
+      const take = Math.min(out.length - i, this.ks.length - this.pos);
+      out.set(this.ks.subarray(this.pos, this.pos + take), i);
+      i += take;
+      this.pos += take;
+    }
   }
 
   /** out[at..at+len) = data[at..at+len) ^ keystream[pos..pos+len). */

@@ -54,5 +54,5 @@ export {
 export { aes256GcmEncrypt, aes256GcmDecrypt, aesCtr, AES_GCM_NONCE_LENGTH, AES_GCM_TAG_LENGTH } from './aes.js';
 export { eciesEncrypt, eciesDecrypt, ECIES_OVERHEAD, type EciesOptions } from './ecies.js';
 export { createKeccak256, type Keccak256Hasher } from './keccak-incremental.js';
-export { createRlpxMac, type RlpxMac } from './rlpx-mac.js';
+export { createRlpxMac, createRlpxFrameCipher, type RlpxMac, type RlpxFrameCipher } from './rlpx-mac.js';
 export { createAesCtrStream, type AesCtrStream } from './aes-ctr-stream.js';

@@ -20,14 +20,21 @@ const DIGEST = 4608; // scratch state for digests; the digest is its first 32 by
 const SEED = 4864; // 16-byte MAC seed
 /** Where callers put short inputs (a frame header). */
 export const HEADER_IN = 4896;
-/** Where callers put longer inputs, at most INPUT_WINDOW bytes per call. */
+/** Where callers put longer inputs (and frames), at most INPUT_WINDOW bytes per call. */
 export const INPUT = 8192;
 export const INPUT_WINDOW = 32 * 1024;
-/** Slots hold a state: 200 bytes of lanes, the absorb position at +200, AES-256 round keys at +208. */
-export const SLOT_BASE = INPUT + INPUT_WINDOW;
+/** Where callers put the AES-CTR keystream for the frame in INPUT. */
+export const KEYSTREAM = INPUT + INPUT_WINDOW;
+/**
+ * Slots hold a state: 200 bytes of lanes, the absorb position at +200, a flag at +204 saying
+ * that the 32 bytes at +448 are the digest of the state as it is, AES-256 round keys at +208.
+ */
+export const SLOT_BASE = KEYSTREAM + INPUT_WINDOW;
 export const SLOT_SIZE = 512;
 const POS = 200;
+const CACHED = 204;
 const ROUND_KEYS = 208;
+const CACHE = 448;
 const RATE = 136;
 const PAGE = 64 * 1024;
 
@@ -111,9 +118,21 @@ const F_DIGEST = 2;
 const F_AES = 3;
 const F_MAC_HEADER = 4;
 const F_MAC_BODY = 5;
+const F_XOR = 6;
+const F_SEAL_HEADER = 7;
+const F_SEAL_BODY = 8;
+const F_OPEN_HEADER = 9;
+const F_OPEN_BODY = 10;
+
+// Type indices.
+const T_1 = 0; // (i32)
+const T_3 = 1; // (i32, i32, i32)
+const T_2 = 2; // (i32, i32)
+const T_1_R = 3; // (i32) -> i32
+const T_2_R = 4; // (i32, i32) -> i32
 
 function permuteFn(rotations: number[]): FunctionBody {
-  const f = new FunctionBody([I32], 0);
+  const f = new FunctionBody([I32], T_1);
   const p = 0;
   const a = f.local(I64, 25);
   const b = f.local(I64, 25);
@@ -165,12 +184,14 @@ function permuteFn(rotations: number[]): FunctionBody {
 
 /** absorb(slot, ptr, len): XORs the input into the rate at the slot's position, permuting at each full block. */
 function absorbFn(): FunctionBody {
-  const f = new FunctionBody([I32, I32, I32], 1);
+  const f = new FunctionBody([I32, I32, I32], T_3);
   const [s, p, n] = [0, 1, 2];
   const pos = f.local(I32);
   const k = f.local(I32);
   const i = f.local(I32);
   const q = f.local(I32);
+  // Anything absorbed makes the cached digest stale.
+  f.get(s).i32(0).mem(OP.i32Store, CACHED, 2);
   f.get(s).mem(OP.i32Load, POS, 2).set(pos);
   f.block().loop();
   f.get(n).op(OP.i32Eqz).brIf(1);
@@ -208,23 +229,32 @@ function absorbFn(): FunctionBody {
   return f;
 }
 
-/** digest(slot): keccak256 of the slot's state into DIGEST[0..32), the slot left as it was. */
+/**
+ * digest(slot): keccak256 of the slot's state into DIGEST[0..32), the slot left as it was. A
+ * digest of an unchanged state comes from the slot's cache (a frame's header step starts with the
+ * digest the previous body step ended with).
+ */
 function digestFn(): FunctionBody {
-  const f = new FunctionBody([I32], 0);
+  const f = new FunctionBody([I32], T_1);
   const s = 0;
   const at = f.local(I32);
+  f.get(s).mem(OP.i32Load, CACHED, 2).if();
+  for (let i = 0; i < 4; i++) f.i32(0).get(s).mem(OP.i64Load, CACHE + 8 * i, 3).mem(OP.i64Store, DIGEST + 8 * i, 3);
+  f.op(OP.return).end();
   for (let i = 0; i < 25; i++) f.i32(0).get(s).mem(OP.i64Load, 8 * i, 3).mem(OP.i64Store, DIGEST + 8 * i, 3);
   // pad10*1 with Keccak's domain byte 0x01 at the position, 0x80 at the rate's last byte
   f.get(s).mem(OP.i32Load, POS, 2).i32(DIGEST).op(OP.i32Add).tee(at);
   f.get(at).mem(OP.i32Load8U).i32(0x01).op(OP.i32Xor).mem(OP.i32Store8);
   f.i32(0).i32(0).mem(OP.i32Load8U, DIGEST + RATE - 1).i32(0x80).op(OP.i32Xor).mem(OP.i32Store8, DIGEST + RATE - 1);
   f.i32(DIGEST).call(F_PERMUTE);
+  for (let i = 0; i < 4; i++) f.get(s).i32(0).mem(OP.i64Load, DIGEST + 8 * i, 3).mem(OP.i64Store, CACHE + 8 * i, 3);
+  f.get(s).i32(1).mem(OP.i32Store, CACHED, 2);
   return f;
 }
 
 /** aes(roundKeys, in, out): one AES-256 block; in and out may be the same. */
 function aesFn(): FunctionBody {
-  const f = new FunctionBody([I32, I32, I32], 1);
+  const f = new FunctionBody([I32, I32, I32], T_3);
   const [rk, input, out] = [0, 1, 2];
   const s = f.local(I32, 4);
   const t = f.local(I32, 4);
@@ -273,7 +303,7 @@ function xorIntoSeed(f: FunctionBody, local: number | null): void {
 
 /** macHeader(slot, header): header-mac-seed = aes(digest[:16]) ^ header, absorbed; the tag is DIGEST[0..16). */
 function macHeaderFn(): FunctionBody {
-  const f = new FunctionBody([I32, I32], 2);
+  const f = new FunctionBody([I32, I32], T_2);
   const [s, header] = [0, 1];
   f.get(s).call(F_DIGEST);
   f.get(s).i32(ROUND_KEYS).op(OP.i32Add).i32(DIGEST).i32(SEED).call(F_AES);
@@ -285,7 +315,7 @@ function macHeaderFn(): FunctionBody {
 
 /** macBody(slot, ptr, len): absorbs the body, then frame-mac-seed = aes(digest[:16]) ^ digest[:16]; the tag is DIGEST[0..16). */
 function macBodyFn(): FunctionBody {
-  const f = new FunctionBody([I32, I32, I32], 1);
+  const f = new FunctionBody([I32, I32, I32], T_3);
   const [s, p, n] = [0, 1, 2];
   f.get(s).get(p).get(n).call(F_ABSORB);
   f.get(s).call(F_DIGEST);
@@ -296,12 +326,98 @@ function macBodyFn(): FunctionBody {
   return f;
 }
 
+/** xor(ptr, ks, len): ptr[0..len) ^= ks[0..len), len a multiple of 8. */
+function xorFn(): FunctionBody {
+  const f = new FunctionBody([I32, I32, I32], T_3);
+  const [p, k, n] = [0, 1, 2];
+  const i = f.local(I32);
+  f.block().loop();
+  f.get(i).get(n).op(OP.i32GeU).brIf(1);
+  f.get(p).get(i).op(OP.i32Add);
+  f.get(p).get(i).op(OP.i32Add).mem(OP.i64Load);
+  f.get(k).get(i).op(OP.i32Add).mem(OP.i64Load);
+  f.op(OP.i64Xor).mem(OP.i64Store);
+  f.get(i).i32(8).op(OP.i32Add).set(i);
+  f.br(0).end().end();
+  return f;
+}
+
+/** Copies DIGEST[0..16) (the tag) to the address in local `at` plus `offset`. */
+function storeTag(f: FunctionBody, at: number | null, offset: number): void {
+  for (const o of [0, 8]) {
+    if (at === null) f.i32(0);
+    else f.get(at);
+    f.i32(0).mem(OP.i64Load, DIGEST + o).mem(OP.i64Store, offset + o);
+  }
+}
+
+/** Pushes whether DIGEST[0..16) equals the 16 bytes at local `at` plus `offset`. */
+function tagMatches(f: FunctionBody, at: number | null, offset: number): void {
+  for (const o of [0, 8]) {
+    f.i32(0).mem(OP.i64Load, DIGEST + o);
+    if (at === null) f.i32(0);
+    else f.get(at);
+    f.mem(OP.i64Load, offset + o).op(OP.i64Xor);
+  }
+  f.op(OP.i64Or).op(OP.i64Eqz);
+}
+
+/** sealHeader(slot): INPUT[0..16) header plaintext → ciphertext (keystream at KEYSTREAM), its tag to INPUT[16..32). */
+function sealHeaderFn(): FunctionBody {
+  const f = new FunctionBody([I32], T_1);
+  f.i32(INPUT).i32(KEYSTREAM).i32(16).call(F_XOR);
+  f.get(0).i32(INPUT).call(F_MAC_HEADER);
+  storeTag(f, null, INPUT + 16);
+  return f;
+}
+
+/** sealBody(slot, len): INPUT[0..len) body plaintext → ciphertext, its tag to INPUT[len..len+16). */
+function sealBodyFn(): FunctionBody {
+  const f = new FunctionBody([I32, I32], T_2);
+  const [s, n] = [0, 1];
+  f.i32(INPUT).i32(KEYSTREAM).get(n).call(F_XOR);
+  f.get(s).i32(INPUT).get(n).call(F_MAC_BODY);
+  storeTag(f, n, INPUT);
+  return f;
+}
+
+/** openHeader(slot) → 1 and INPUT[0..16) decrypted when INPUT[16..32) is the header's tag, else 0. */
+function openHeaderFn(): FunctionBody {
+  const f = new FunctionBody([I32], T_1_R);
+  const ok = f.local(I32);
+  f.get(0).i32(INPUT).call(F_MAC_HEADER);
+  tagMatches(f, null, INPUT + 16);
+  f.tee(ok).if();
+  f.i32(INPUT).i32(KEYSTREAM).i32(16).call(F_XOR);
+  f.end();
+  f.get(ok);
+  return f;
+}
+
+/** openBody(slot, len) → 1 and INPUT[0..len) decrypted when INPUT[len..len+16) is the body's tag, else 0. */
+function openBodyFn(): FunctionBody {
+  const f = new FunctionBody([I32, I32], T_2_R);
+  const [s, n] = [0, 1];
+  const ok = f.local(I32);
+  f.get(s).i32(INPUT).get(n).call(F_MAC_BODY);
+  tagMatches(f, n, INPUT);
+  f.tee(ok).if();
+  f.i32(INPUT).i32(KEYSTREAM).get(n).call(F_XOR);
+  f.end();
+  f.get(ok);
+  return f;
+}
+
 export interface KeccakWasmExports {
   absorb(slot: number, ptr: number, len: number): void;
   digest(slot: number): void;
   aes(roundKeys: number, input: number, output: number): void;
   macHeader(slot: number, header: number): void;
   macBody(slot: number, ptr: number, len: number): void;
+  sealHeader(slot: number): void;
+  sealBody(slot: number, len: number): void;
+  openHeader(slot: number): number;
+  openBody(slot: number, len: number): number;
 }
 
 /** The WebAssembly global, typed for what this file uses (the repo's TS lib has no DOM types). */
@@ -318,10 +434,39 @@ interface WasmApi {
 export function buildKeccakModule(): { bytes: Uint8Array; init(mem: Uint8Array): void; sbox: Uint8Array } {
   const { rotations, roundConstants } = keccakConstants();
   const { sbox, te0 } = aesTables();
-  // Types: 0 = (i32), 1 = (i32, i32, i32), 2 = (i32, i32); none returns a value.
-  const types = [[I32], [I32, I32, I32], [I32, I32]];
-  const functions = [permuteFn(rotations), absorbFn(), digestFn(), aesFn(), macHeaderFn(), macBodyFn()];
-  const bytes = encodeModule(types, functions, { absorb: F_ABSORB, digest: F_DIGEST, aes: F_AES, macHeader: F_MAC_HEADER, macBody: F_MAC_BODY }, 1);
+  const none: number[] = [];
+  const types = [
+    { params: [I32], results: none },
+    { params: [I32, I32, I32], results: none },
+    { params: [I32, I32], results: none },
+    { params: [I32], results: [I32] },
+    { params: [I32, I32], results: [I32] },
+  ];
+  const functions = [
+    permuteFn(rotations),
+    absorbFn(),
+    digestFn(),
+    aesFn(),
+    macHeaderFn(),
+    macBodyFn(),
+    xorFn(),
+    sealHeaderFn(),
+    sealBodyFn(),
+    openHeaderFn(),
+    openBodyFn(),
+  ];
+  const exported = {
+    absorb: F_ABSORB,
+    digest: F_DIGEST,
+    aes: F_AES,
+    macHeader: F_MAC_HEADER,
+    macBody: F_MAC_BODY,
+    sealHeader: F_SEAL_HEADER,
+    sealBody: F_SEAL_BODY,
+    openHeader: F_OPEN_HEADER,
+    openBody: F_OPEN_BODY,
+  };
+  const bytes = encodeModule(types, functions, exported, Math.ceil((SLOT_BASE + 64 * SLOT_SIZE) / PAGE));
   const init = (mem: Uint8Array) => {
     const view = new DataView(mem.buffer, mem.byteOffset, mem.byteLength);
     roundConstants.forEach((rc, i) => view.setBigUint64(RC + 8 * i, rc, true));
@@ -433,13 +578,9 @@ function load(): KeccakWasmEngine | null {
     const e = instance.exports;
     const memory = e.memory as WasmMemory;
     init(new Uint8Array(memory.buffer));
-    const fns = {
-      absorb: e.absorb,
-      digest: e.digest,
-      aes: e.aes,
-      macHeader: e.macHeader,
-      macBody: e.macBody,
-    } as unknown as KeccakWasmExports;
+    const names = ['absorb', 'digest', 'aes', 'macHeader', 'macBody', 'sealHeader', 'sealBody', 'openHeader', 'openBody'] as const;
+    if (!names.every((n) => typeof e[n] === 'function')) return null;
+    const fns = Object.fromEntries(names.map((n) => [n, e[n]])) as unknown as KeccakWasmExports;
     const engine = new KeccakWasmEngine(memory, fns, sbox);
     return selfTest(engine) ? engine : null;
   } catch {

@@ -2,7 +2,8 @@ import { createCipheriv, type Cipher } from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { getBackend } from './backend.js';
 import { CRYPTO_ERROR, CryptoError } from './errors.js';
-import { HEADER_IN, INPUT, INPUT_WINDOW, keccakWasm, type KeccakWasmEngine } from './keccak-wasm.js';
+import { createAesCtrStream, type AesCtrStream } from './aes-ctr-stream.js';
+import { HEADER_IN, INPUT, INPUT_WINDOW, KEYSTREAM, keccakWasm, type KeccakWasmEngine } from './keccak-wasm.js';
 
 const BLOCK = 16;
 
@@ -86,10 +87,10 @@ const slots = new FinalizationRegistry<{ engine: KeccakWasmEngine; slot: number 
  * stay in our wasm module (`keccak-wasm.ts`): one call per header and one per body.
  */
 class WasmRlpxMac implements RlpxMac {
-  private readonly slot: number;
+  readonly slot: number;
 
   constructor(
-    private readonly engine: KeccakWasmEngine,
+    readonly engine: KeccakWasmEngine,
     secret: Uint8Array,
   ) {
     this.slot = engine.alloc();
@@ -134,4 +135,128 @@ export function createRlpxMac(macSecret: Uint8Array): RlpxMac {
   checkLengths(macSecret);
   if (getBackend().name === 'fast' && keccakWasm) return new WasmRlpxMac(keccakWasm, macSecret);
   return new PortableRlpxMac(macSecret);
+}
+
+/**
+ * One direction of an RLPx frame stream (devp2p rlpx.md, "Framing"): the AES-256-CTR keystream and
+ * the frame MAC together, so that a frame's header or body is encrypted (or checked and decrypted)
+ * and MACed in one step.
+ */
+export interface RlpxFrameCipher {
+  /** The running MAC (seed it with `update` after the handshake). */
+  readonly mac: RlpxMac;
+  /** The AES-CTR keystream the steps consume (shared, for callers that encrypt part of a stream themselves). */
+  readonly keystream: AesCtrStream;
+  /** `block` = header plaintext (16) ‖ room (16): encrypted in place, the header MAC written into the room. */
+  sealHeader(block: Uint8Array): void;
+  /** `block` = body plaintext (a multiple of 16) ‖ room (16): encrypted in place, the frame MAC written into the room. */
+  sealBody(block: Uint8Array): void;
+  /** `block` = header ciphertext (16) ‖ header MAC (16): the decrypted header (a new array), or null when the MAC is wrong. */
+  openHeader(block: Uint8Array): Uint8Array | null;
+  /** `block` = body ciphertext ‖ frame MAC (16): the decrypted body (a new array), or null when the MAC is wrong. */
+  openBody(block: Uint8Array): Uint8Array | null;
+}
+
+function sameTag(a: Uint8Array, b: Uint8Array): boolean {
+  let d = 0;
+  for (let i = 0; i < BLOCK; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+function checkBody(block: Uint8Array): number {
+  const n = block.length - BLOCK;
+  if (n < 0 || n % BLOCK !== 0) throw new CryptoError(CRYPTO_ERROR.INVALID_LENGTH, `RLPx frame body of ${n} bytes is not a whole number of 16-byte blocks`);
+  return n;
+}
+
+/** The keystream and the MAC as two objects: the portable backend, and the fast one's path for frames beyond the wasm window. */
+class ComposedFrameCipher implements RlpxFrameCipher {
+  constructor(
+    readonly keystream: AesCtrStream,
+    readonly mac: RlpxMac,
+  ) {}
+
+  sealHeader(block: Uint8Array): void {
+    const header = block.subarray(0, BLOCK);
+    this.keystream.update(header, header);
+    this.mac.updateHeader(header, block.subarray(BLOCK, 2 * BLOCK));
+  }
+
+  sealBody(block: Uint8Array): void {
+    const n = checkBody(block);
+    const body = block.subarray(0, n);
+    this.keystream.update(body, body);
+    this.mac.updateBody(body, block.subarray(n));
+  }
+
+  openHeader(block: Uint8Array): Uint8Array | null {
+    const header = block.subarray(0, BLOCK);
+    if (!sameTag(this.mac.updateHeader(header), block.subarray(BLOCK, 2 * BLOCK))) return null;
+    return this.keystream.update(header);
+  }
+
+  openBody(block: Uint8Array): Uint8Array | null {
+    const n = checkBody(block);
+    const body = block.subarray(0, n);
+    if (!sameTag(this.mac.updateBody(body), block.subarray(n))) return null;
+    const out = body.slice();
+    return this.keystream.update(out, out);
+  }
+}
+
+/** Frames within the wasm window are copied in with their keystream and done in one call each. */
+class WasmFrameCipher extends ComposedFrameCipher {
+  private readonly engine: KeccakWasmEngine;
+  private readonly slot: number;
+
+  constructor(ctr: AesCtrStream, mac: WasmRlpxMac) {
+    super(ctr, mac);
+    this.engine = mac.engine;
+    this.slot = mac.slot;
+  }
+
+  override sealHeader(block: Uint8Array): void {
+    const m = this.engine.bytes();
+    m.set(block.subarray(0, BLOCK), INPUT);
+    this.keystream.keystream(m.subarray(KEYSTREAM, KEYSTREAM + BLOCK));
+    this.engine.fns.sealHeader(this.slot);
+    block.set(m.subarray(INPUT, INPUT + 2 * BLOCK));
+  }
+
+  override sealBody(block: Uint8Array): void {
+    const n = checkBody(block);
+    if (n + BLOCK > INPUT_WINDOW) return super.sealBody(block);
+    const m = this.engine.bytes();
+    m.set(block.subarray(0, n), INPUT);
+    this.keystream.keystream(m.subarray(KEYSTREAM, KEYSTREAM + n));
+    this.engine.fns.sealBody(this.slot, n);
+    block.set(m.subarray(INPUT, INPUT + n + BLOCK));
+  }
+
+  override openHeader(block: Uint8Array): Uint8Array | null {
+    const m = this.engine.bytes();
+    m.set(block.subarray(0, 2 * BLOCK), INPUT);
+    this.keystream.keystream(m.subarray(KEYSTREAM, KEYSTREAM + BLOCK));
+    return this.engine.fns.openHeader(this.slot) === 1 ? m.slice(INPUT, INPUT + BLOCK) : null;
+  }
+
+  override openBody(block: Uint8Array): Uint8Array | null {
+    const n = checkBody(block);
+    if (n + BLOCK > INPUT_WINDOW) return super.openBody(block);
+    const m = this.engine.bytes();
+    m.set(block.subarray(0, n + BLOCK), INPUT);
+    this.keystream.keystream(m.subarray(KEYSTREAM, KEYSTREAM + n));
+    return this.engine.fns.openBody(this.slot, n) === 1 ? m.slice(INPUT, INPUT + n) : null;
+  }
+}
+
+/**
+ * One direction of RLPx framing keyed with the session's aes-secret and mac-secret (the keystream
+ * starts from a zero IV, as rlpx.md has it), on the active backend.
+ */
+export function createRlpxFrameCipher(aesSecret: Uint8Array, macSecret: Uint8Array): RlpxFrameCipher {
+  if (aesSecret.length !== 32) throw new CryptoError(CRYPTO_ERROR.INVALID_LENGTH, `RLPx aes-secret must be 32 bytes, got ${aesSecret.length}`);
+  const ctr = createAesCtrStream(aesSecret, new Uint8Array(16));
+  const mac = createRlpxMac(macSecret);
+  return mac instanceof WasmRlpxMac ? new WasmFrameCipher(ctr, mac) : new ComposedFrameCipher(ctr, mac);
 }

@@ -1,7 +1,7 @@
 /*
  * A small WebAssembly binary writer: just what `keccak-wasm.ts` needs to emit its module
- * (WebAssembly Core Specification 1.0, "Binary Format"). Functions take and return i32 only,
- * so nothing 64-bit crosses into JavaScript.
+ * (WebAssembly Core Specification 1.0, "Binary Format"). Functions take i32s and return nothing
+ * or one i32, so nothing 64-bit crosses into JavaScript.
  */
 
 export const I32 = 0x7f;
@@ -28,6 +28,7 @@ export const OP = {
   i64Store: 0x37,
   i32Store8: 0x3a,
   i32Const: 0x41,
+  return: 0x0f,
   i64Const: 0x42,
   i32Eqz: 0x45,
   i32Eq: 0x46,
@@ -41,7 +42,9 @@ export const OP = {
   i32Xor: 0x73,
   i32Shl: 0x74,
   i32ShrU: 0x76,
+  i64Eqz: 0x50,
   i64And: 0x83,
+  i64Or: 0x84,
   i64Xor: 0x85,
   i64Rotl: 0x89,
 } as const;
@@ -158,9 +161,15 @@ function name(s: string): number[] {
   return [...uleb(b.length), ...b];
 }
 
+/** A function type: its parameters and its results (none or one). */
+export interface FunctionType {
+  params: number[];
+  results: number[];
+}
+
 /** A module of i32-only functions, one exported memory of `pages` 64 KiB pages, and the named exports. */
-export function encodeModule(types: number[][], functions: FunctionBody[], exports: Record<string, number>, pages: number): Uint8Array {
-  const typeSection = vec(types.map((params) => [0x60, ...uleb(params.length), ...params, 0]));
+export function encodeModule(types: FunctionType[], functions: FunctionBody[], exports: Record<string, number>, pages: number): Uint8Array {
+  const typeSection = vec(types.map((t) => [0x60, ...uleb(t.params.length), ...t.params, ...uleb(t.results.length), ...t.results]));
   const funcSection = vec(functions.map((f) => uleb(f.typeIndex)));
   const memSection = vec([[0x00, ...uleb(pages)]]);
   const exportSection = vec([

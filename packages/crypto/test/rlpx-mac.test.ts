@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { availableBackends, bytesToHex, concatBytes, CryptoError, createRlpxMac, hexToBytes, keccak256, useBackend, utf8ToBytes, type RlpxMac } from '../src/index.js';
+import { availableBackends, bytesToHex, concatBytes, CryptoError, createRlpxFrameCipher, createRlpxMac, hexToBytes, keccak256, useBackend, utf8ToBytes, type RlpxMac } from '../src/index.js';
 import { buildKeccakModule, expandAes256Key, keccakWasm } from '../src/keccak-wasm.js';
 
 interface Step {
@@ -150,5 +150,71 @@ describe('our keccak/AES wasm module', () => {
     // FIPS 197 appendix A.3: the key expansion example's last four words.
     const rk = expandAes256Key(hexToBytes('603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4'), sbox);
     expect(bytesToHex(rk.subarray(224, 240))).toBe('fe4890d1e6188d0b046df344706c631e');
+  });
+});
+
+describe('RLPx frame cipher (keystream and MAC together)', () => {
+  const make = (backend: 'fast' | 'portable', aes: Uint8Array, mac: Uint8Array) => {
+    useBackend(backend);
+    try {
+      return createRlpxFrameCipher(aes, mac);
+    } finally {
+      useBackend('fast');
+    }
+  };
+  const pairs = [
+    ['fast', 'portable'],
+    ['portable', 'fast'],
+    ['fast', 'fast'],
+  ] as const;
+
+  it.each(pairs)('frames sealed on %s open on %s, with the same tags, for bodies inside and beyond the wasm window', (from, to) => {
+    const aes = stream(`aes ${from} ${to}`, 32);
+    const macSecret = stream(`mac ${from} ${to}`, 32);
+    const sender = make(from, aes, macSecret);
+    const receiver = make(to, aes, macSecret);
+    const reference = make('portable', aes, macSecret);
+    for (const s of [sender, receiver, reference]) s.mac.update(utf8ToBytes('handshake seed'));
+    for (const length of [16, 1040, 4096, 32 * 1024 - 16, 32 * 1024, 70_000 - (70_000 % 16), 32]) {
+      const header = new Uint8Array(32);
+      header.set([length >>> 16, (length >>> 8) & 0xff, length & 0xff, 0xc2, 0x80, 0x80]);
+      const body = new Uint8Array(length + 16);
+      body.set(stream(`body ${length}`, length));
+      const [h1, b1, h2, b2] = [header.slice(), body.slice(), header.slice(), body.slice()];
+      sender.sealHeader(h1);
+      sender.sealBody(b1);
+      reference.sealHeader(h2);
+      reference.sealBody(b2);
+      expect(bytesToHex(h1)).toBe(bytesToHex(h2));
+      expect(bytesToHex(b1)).toBe(bytesToHex(b2));
+      expect(bytesToHex(receiver.openHeader(h1)!)).toBe(bytesToHex(header.subarray(0, 16)));
+      expect(bytesToHex(receiver.openBody(b1)!)).toBe(bytesToHex(body.subarray(0, length)));
+    }
+  });
+
+  it.each(['fast', 'portable'] as const)('a flipped bit in a header, a body or a tag fails the MAC (%s)', (backend) => {
+    for (const flip of ['header', 'headerTag', 'body', 'bodyTag'] as const) {
+      const sender = make(backend, new Uint8Array(32).fill(1), new Uint8Array(32).fill(2));
+      const receiver = make(backend, new Uint8Array(32).fill(1), new Uint8Array(32).fill(2));
+      const header = new Uint8Array(32);
+      header[2] = 48;
+      const body = new Uint8Array(64).fill(7);
+      sender.sealHeader(header);
+      sender.sealBody(body);
+      if (flip === 'header') header[4] ^= 1;
+      if (flip === 'headerTag') header[20] ^= 1;
+      if (flip === 'body') body[3] ^= 0x80;
+      if (flip === 'bodyTag') body[60] ^= 1;
+      const opened = receiver.openHeader(header);
+      if (flip.startsWith('header')) {
+        expect(opened).toBeNull();
+        continue;
+      }
+      expect(opened).not.toBeNull();
+      expect(receiver.openBody(body)).toBeNull();
+    }
+    const c = make(backend, new Uint8Array(32), new Uint8Array(32));
+    expect(() => c.sealBody(new Uint8Array(20))).toThrow(CryptoError);
+    expect(() => createRlpxFrameCipher(new Uint8Array(16), new Uint8Array(32))).toThrow(CryptoError);
   });
 });

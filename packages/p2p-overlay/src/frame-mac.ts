@@ -1,5 +1,5 @@
 import { RLP } from '@ethereumjs/rlp';
-import { concatBytes, createAesCtrStream, createRlpxMac, keccak256, type AesCtrStream, type RlpxMac } from '@status-stack/crypto';
+import { concatBytes, createRlpxFrameCipher, createRlpxMac, keccak256, type AesCtrStream, type RlpxFrameCipher, type RlpxMac } from '@status-stack/crypto';
 import type { Devp2pAes, Devp2pMac, Devp2pPeer, Devp2pSession } from './devp2p.js';
 import { OverlayError, OVERLAY_ERROR } from './errors.js';
 import { snappyCompressInto, snappyMaxLength } from './snappy.js';
@@ -11,36 +11,23 @@ const HEADER_DATA = Uint8Array.of(0xc2, 0x80, 0x80);
 const BLOCK = 16;
 
 /**
- * The RLPx frame MAC (devp2p rlpx.md, "MAC") as devp2p's sessions hold it: `createRlpxMac` from
- * the crypto package does the work (on the fast backend, one wasm call per header and per body).
- * Our codec paths use `headerTag`/`bodyTag`, which return the tag at once; devp2p's shape
- * (`updateHeader`, then `digest`) is kept for its own callers and gets the same tag without a
- * second digest.
+ * The RLPx frame MAC (devp2p rlpx.md, "MAC") in the shape devp2p's sessions hold it, over the
+ * crypto package's `RlpxMac` (the same running state the session's `RlpxFrameCipher` uses).
+ * devp2p's shape (`updateHeader`, then `digest`) gets the step's tag without a second digest.
  */
 export class FrameMac implements Devp2pMac {
-  private readonly mac: RlpxMac;
   /** The tag of the last header or body step, until anything else is absorbed. */
   private lastTag: Uint8Array | null = null;
 
-  constructor(secret: Uint8Array) {
-    this.mac = createRlpxMac(secret);
+  constructor(private readonly mac: RlpxMac) {}
+
+  static fromSecret(secret: Uint8Array): FrameMac {
+    return new FrameMac(createRlpxMac(secret));
   }
 
   update(data: Uint8Array): void {
     this.lastTag = null;
     this.mac.update(data);
-  }
-
-  /** Folds a header ciphertext in; returns its tag (written into `out` when given). */
-  headerTag(headerCiphertext: Uint8Array, out?: Uint8Array): Uint8Array {
-    this.lastTag = null;
-    return this.mac.updateHeader(headerCiphertext, out);
-  }
-
-  /** Folds a body ciphertext in; returns its tag (written into `out` when given). */
-  bodyTag(bodyCiphertext: Uint8Array, out?: Uint8Array): Uint8Array {
-    this.lastTag = null;
-    return this.mac.updateBody(bodyCiphertext, out);
   }
 
   updateHeader(headerCiphertext: Uint8Array): void {
@@ -60,29 +47,6 @@ export class FrameMac implements Devp2pMac {
   keccakDigest(): Uint8Array {
     return this.mac.digest();
   }
-}
-
-/** Where received tags are computed before the comparison (used synchronously, then free). */
-const tagScratch = new Uint8Array(BLOCK);
-
-/** A header step on any session MAC: ours in one call, devp2p's through update-then-digest. */
-function headerTag(mac: Devp2pMac, ciphertext: Uint8Array, out?: Uint8Array): Uint8Array {
-  if (mac instanceof FrameMac) return mac.headerTag(ciphertext, out);
-  mac.updateHeader(ciphertext);
-  return copyTag(mac.digest(), out);
-}
-
-/** A body step on any session MAC, as `headerTag`. */
-function bodyTag(mac: Devp2pMac, ciphertext: Uint8Array, out?: Uint8Array): Uint8Array {
-  if (mac instanceof FrameMac) return mac.bodyTag(ciphertext, out);
-  mac.updateBody(ciphertext);
-  return copyTag(mac.digest(), out);
-}
-
-function copyTag(tag: Uint8Array, out: Uint8Array | undefined): Uint8Array {
-  if (!out) return tag;
-  out.set(tag.subarray(0, BLOCK));
-  return out;
 }
 
 function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -113,8 +77,8 @@ export function deriveMacSecret(ephemeralSharedSecret: Uint8Array, nonce: Uint8A
 }
 
 /**
- * A session's AES-256-CTR keystream as our codec holds it: the crypto package's buffered stream,
- * which XORs in place (devp2p's own deciphers still work through `ctr`, with a copy).
+ * A session's AES-256-CTR keystream in the shape devp2p holds it: the crypto package's buffered
+ * stream (the one its `RlpxFrameCipher` consumes), which also works in place.
  */
 export class FrameCipher implements Devp2pAes {
   constructor(private readonly stream: AesCtrStream) {}
@@ -127,96 +91,80 @@ export class FrameCipher implements Devp2pAes {
   }
 }
 
-/** `data` through the keystream, in place. */
-function ctrInPlace(aes: Devp2pAes, data: Uint8Array): void {
-  if (aes instanceof FrameCipher) aes.inPlace(data);
-  else data.set(aes.update(data));
-}
+/** Each session's two directions of framing, once our `_setupFrame` has run. */
+const framings = new WeakMap<Devp2pSession, { egress: RlpxFrameCipher; ingress: RlpxFrameCipher }>();
 
-const ZERO_IV = new Uint8Array(16);
-
-function sameTag(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
+function invalidMac(message: string): OverlayError {
+  return new OverlayError(OVERLAY_ERROR.INVALID_MAC, message);
 }
 
 /**
  * Puts our frame codec under a devp2p session before its handshake completes: after devp2p's own
- * `_setupFrame` derives the secrets and AES keystreams, its MACs (pure-JS keccak, a new ECB
- * cipher per update) are replaced by `FrameMac`s seeded as rlpx.md says, and the four frame
- * methods by ones that skip devp2p's copies.
+ * `_setupFrame` has run, the secrets are derived again as rlpx.md says and each direction gets
+ * an `RlpxFrameCipher` (keystream and MAC together; on the fast backend one wasm call per header
+ * and per body), seeded as rlpx.md says; devp2p's four frame methods are replaced by ones on
+ * those ciphers, and its session fields by views of the same states.
  */
 export function installFrameCodec(session: Devp2pSession): void {
   const setupFrame = session._setupFrame.bind(session);
   session._setupFrame = (remoteData, incoming) => {
     setupFrame(remoteData, incoming);
     const { _ephemeralSharedSecret: ess, _remoteNonce: remoteNonce, _nonce: nonce, _initMsg: initMsg } = session;
-    if (!ess || !remoteNonce || !session._ingressMac) return;
-    const { aesSecret, macSecret: secret } = deriveFrameSecrets(ess, nonce, remoteNonce, incoming);
+    if (!ess || !remoteNonce || !session._ingressMac || !session._egressMac || !initMsg) return;
+    const { aesSecret, macSecret } = deriveFrameSecrets(ess, nonce, remoteNonce, incoming);
     // Both directions start the same keystream (IV zero); each side's egress is the other's ingress.
-    session._ingressAes = new FrameCipher(createAesCtrStream(aesSecret, ZERO_IV));
-    session._egressAes = new FrameCipher(createAesCtrStream(aesSecret, ZERO_IV));
-    const ingress = new FrameMac(secret);
+    const ingress = createRlpxFrameCipher(aesSecret, macSecret);
+    const egress = createRlpxFrameCipher(aesSecret, macSecret);
     // ingress-mac = keccak256.init((mac-secret ^ our-nonce) ‖ the remote side's auth/ack as received)
-    ingress.update(concatBytes(xor(secret, nonce), remoteData));
-    session._ingressMac = ingress;
-    if (!session._egressMac || !initMsg) return;
-    const egress = new FrameMac(secret);
-    egress.update(concatBytes(xor(secret, remoteNonce), initMsg));
-    session._egressMac = egress;
+    ingress.mac.update(concatBytes(xor(macSecret, nonce), remoteData));
+    egress.mac.update(concatBytes(xor(macSecret, remoteNonce), initMsg));
+    framings.set(session, { egress, ingress });
+    // devp2p's session fields become views of the same states.
+    session._ingressAes = new FrameCipher(ingress.keystream);
+    session._egressAes = new FrameCipher(egress.keystream);
+    session._ingressMac = new FrameMac(ingress.mac);
+    session._egressMac = new FrameMac(egress.mac);
   };
 
   session.createBlockHeader = (size) => {
-    const aes = session._egressAes;
-    const mac = session._egressMac;
-    if (!aes || !mac) return undefined;
+    const f = framings.get(session);
+    if (!f) return undefined;
     const out = new Uint8Array(2 * BLOCK);
     writeHeaderPlain(out, size);
-    ctrInPlace(aes, out.subarray(0, BLOCK));
-    headerTag(mac, out.subarray(0, BLOCK), out.subarray(BLOCK));
+    f.egress.sealHeader(out);
     return out;
   };
 
   session.parseHeader = (data) => {
-    const mac = session._ingressMac;
-    const aes = session._ingressAes;
-    if (!mac || !aes) return undefined;
-    const header = data.subarray(0, BLOCK);
-    if (!sameTag(headerTag(mac, header, tagScratch), data.subarray(BLOCK, 2 * BLOCK))) throw new OverlayError(OVERLAY_ERROR.INVALID_MAC, 'Invalid MAC in frame header');
-    const plain = header.slice();
-    ctrInPlace(aes, plain);
+    const f = framings.get(session);
+    if (!f) return undefined;
+    const plain = f.ingress.openHeader(data.subarray(0, 2 * BLOCK));
+    if (!plain) throw invalidMac('Invalid MAC in frame header');
     const size = (plain[0] << 16) | (plain[1] << 8) | plain[2];
     session._bodySize = size;
     return size;
   };
 
   session.createBody = (data) => {
-    const aes = session._egressAes;
-    const mac = session._egressMac;
-    if (!aes || !mac) return undefined;
-    const padded = Math.ceil(data.length / BLOCK) * BLOCK;
-    const out = new Uint8Array(padded + BLOCK);
+    const f = framings.get(session);
+    if (!f) return undefined;
+    const out = new Uint8Array(roundUp(data.length) + BLOCK);
     out.set(data);
-    const body = out.subarray(0, padded);
-    ctrInPlace(aes, body);
-    bodyTag(mac, body, out.subarray(padded));
+    f.egress.sealBody(out);
     return out;
   };
 
   session.parseBody = (data) => {
     const size = session._bodySize;
     if (size === null) throw new OverlayError(OVERLAY_ERROR.MALFORMED_MESSAGE, 'frame body before its header');
-    const mac = session._ingressMac;
-    const aes = session._ingressAes;
-    if (!mac || !aes) return undefined;
-    const body = data.subarray(0, data.length - BLOCK);
-    if (!sameTag(bodyTag(mac, body, tagScratch), data.subarray(data.length - BLOCK))) throw new OverlayError(OVERLAY_ERROR.INVALID_MAC, 'Invalid MAC in frame body');
+    const f = framings.get(session);
+    if (!f) return undefined;
+    if (data.length < BLOCK || (data.length - BLOCK) % BLOCK !== 0 || data.length - BLOCK < size) {
+      throw new OverlayError(OVERLAY_ERROR.MALFORMED_MESSAGE, `frame body of ${data.length} bytes for a ${size}-byte frame`);
+    }
+    const plain = f.ingress.openBody(data);
+    if (!plain) throw invalidMac('Invalid MAC in frame body');
     session._bodySize = null;
-    // A copy of our own (aligned, unlike a slice of the socket's buffer), decrypted in place.
-    const plain = body.slice();
-    ctrInPlace(aes, plain);
     return plain.subarray(0, size);
   };
 }
@@ -239,9 +187,8 @@ export function installFrameWriter(peer: Devp2pPeer): FrameSender {
   const send: FrameSender = (code, payload, compress) => {
     if (peer._closed) return false;
     const socket = peer._socket;
-    const aes = session._egressAes;
-    const mac = session._egressMac;
-    if (socket.destroyed || !aes || !mac) return undefined;
+    const egress = framings.get(session)?.egress;
+    if (socket.destroyed || !egress) return undefined;
     // The message id is RLP-encoded: a single byte below 0x80 (0 as 0x80), a string above.
     const id = code === 0 ? ZERO_ID : code < 0x80 ? Uint8Array.of(code) : RLP.encode(code);
     const start = 2 * BLOCK + id.length;
@@ -258,12 +205,10 @@ export function installFrameWriter(peer: Devp2pPeer): FrameSender {
     if (size > MAX_FRAME_SIZE) throw new OverlayError(OVERLAY_ERROR.FRAME_TOO_LARGE, `message of ${size} bytes does not fit one frame (max ${MAX_FRAME_SIZE})`);
     frame.set(id, 2 * BLOCK);
     const padded = roundUp(size);
-    // Header then body through the keystream, each in place.
+    // Header, then body, each encrypted in place with its MAC written after it.
     writeHeaderPlain(frame.subarray(0, BLOCK), size);
-    ctrInPlace(aes, frame.subarray(0, BLOCK));
-    ctrInPlace(aes, frame.subarray(2 * BLOCK, 2 * BLOCK + padded));
-    headerTag(mac, frame.subarray(0, BLOCK), frame.subarray(BLOCK, 2 * BLOCK));
-    bodyTag(mac, frame.subarray(2 * BLOCK, 2 * BLOCK + padded), frame.subarray(2 * BLOCK + padded));
+    egress.sealHeader(frame.subarray(0, 2 * BLOCK));
+    egress.sealBody(frame.subarray(2 * BLOCK, 3 * BLOCK + padded));
     if (!corked) {
       corked = true;
       socket.cork();
