@@ -169,59 +169,89 @@ export function installFrameCodec(session: Devp2pSession): void {
   };
 }
 
-/** Sends one message as one frame: `rlp(code) ‖ payload`, the payload snappy-compressed on request. */
-export type FrameSender = (code: number, payload: Uint8Array, compress: boolean) => boolean | undefined;
+/**
+ * Sends one message as one frame: `rlp(code) ‖ payload`, the payload snappy-compressed on request.
+ * `flush` writes the frames queued in this tick at once (before the socket is ended).
+ */
+export interface FrameSender {
+  (code: number, payload: Uint8Array, compress: boolean): boolean | undefined;
+  flush(): void;
+}
+
+/** Frames are built in buffers of this size and written a tick's worth at a time. */
+const WRITE_BUFFER = 64 * 1024;
 
 /**
- * Replaces devp2p's `_sendMessage` (two buffers, two writes per frame): the frame is built in one
- * buffer (snappy compresses straight into it, `snappy.ts`), encrypted in place, and written once; the socket is corked until the next tick, so the frames sent in one
- * tick leave in one writev.
+ * Replaces devp2p's `_sendMessage` (two buffers, two writes per frame): each frame is built in
+ * place in a shared write buffer (snappy compresses straight into it, `snappy.ts`), encrypted
+ * in place, and the frames of one tick leave in one socket write.
  */
 export function installFrameWriter(peer: Devp2pPeer): FrameSender {
   const session = peer._eciesSession;
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    peer._socket.uncork();
+  let buf = new Uint8Array(0);
+  /** buf[written..used) holds frames not handed to the socket yet. */
+  let used = 0;
+  let written = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (used === written) return;
+    const chunk = buf.subarray(written, used);
+    written = used;
+    if (!peer._socket.destroyed) peer._socket.write(chunk);
   };
-  const send: FrameSender = (code, payload, compress) => {
+  /** Room for `n` bytes at `used`: a fresh (zeroed) buffer when the current one is full. */
+  const reserve = (n: number) => {
+    if (buf.length - used >= n) return;
+    flush();
+    buf = new Uint8Array(Math.max(WRITE_BUFFER, n));
+    used = 0;
+    written = 0;
+  };
+  const send = ((code: number, payload: Uint8Array, compress: boolean) => {
     if (peer._closed) return false;
-    const socket = peer._socket;
     const egress = framings.get(session)?.egress;
-    if (socket.destroyed || !egress) return undefined;
+    if (peer._socket.destroyed || !egress) return undefined;
     // The message id is RLP-encoded: a single byte below 0x80 (0 as 0x80), a string above.
-    const id = code === 0 ? ZERO_ID : code < 0x80 ? Uint8Array.of(code) : RLP.encode(code);
-    const start = 2 * BLOCK + id.length;
-    let frame: Uint8Array;
+    const idLength = code < 0x80 ? 1 : RLP.encode(code).length;
+    const maxBody = idLength + (compress ? snappyMaxLength(payload.length) : payload.length);
+    reserve(2 * BLOCK + roundUp(maxBody) + BLOCK);
+    const frame = buf.subarray(used);
+    const start = 2 * BLOCK + idLength;
     let size: number;
     if (compress) {
-      frame = new Uint8Array(2 * BLOCK + roundUp(id.length + snappyMaxLength(payload.length)) + BLOCK);
-      size = id.length + snappyCompressInto(payload, frame.subarray(start));
+      size = idLength + snappyCompressInto(payload, frame.subarray(start));
     } else {
-      size = id.length + payload.length;
-      frame = new Uint8Array(2 * BLOCK + roundUp(size) + BLOCK);
+      size = idLength + payload.length;
       frame.set(payload, start);
     }
-    if (size > MAX_FRAME_SIZE) throw new OverlayError(OVERLAY_ERROR.FRAME_TOO_LARGE, `message of ${size} bytes does not fit one frame (max ${MAX_FRAME_SIZE})`);
-    frame.set(id, 2 * BLOCK);
+    if (size > MAX_FRAME_SIZE) {
+      // Nothing is committed: the reserved bytes are zeroed again for the next frame.
+      frame.fill(0, 0, start + maxBody);
+      throw new OverlayError(OVERLAY_ERROR.FRAME_TOO_LARGE, `message of ${size} bytes does not fit one frame (max ${MAX_FRAME_SIZE})`);
+    }
+    if (code === 0) frame[2 * BLOCK] = 0x80;
+    else if (code < 0x80) frame[2 * BLOCK] = code;
+    else frame.set(RLP.encode(code), 2 * BLOCK);
     const padded = roundUp(size);
+    // Bytes past the message up to `padded` are still zero (the frame padding) unless compression
+    // wrote beyond its result: clear them.
+    frame.fill(0, 2 * BLOCK + size, 2 * BLOCK + padded);
     // Header, then body, each encrypted in place with its MAC written after it.
     writeHeaderPlain(frame.subarray(0, BLOCK), size);
     egress.sealHeader(frame.subarray(0, 2 * BLOCK));
     egress.sealBody(frame.subarray(2 * BLOCK, 3 * BLOCK + padded));
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      process.nextTick(uncork);
+    used += 3 * BLOCK + padded;
+    if (!scheduled) {
+      scheduled = true;
+      process.nextTick(flush);
     }
-    socket.write(frame.subarray(0, 2 * BLOCK + padded + BLOCK));
     return true;
-  };
+  }) as FrameSender;
+  send.flush = flush;
   peer._sendMessage = (code, data) => send(code, data, false);
   return send;
 }
-
-const ZERO_ID = Uint8Array.of(0x80);
 
 function roundUp(n: number): number {
   return Math.ceil(n / BLOCK) * BLOCK;

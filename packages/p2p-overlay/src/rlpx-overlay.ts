@@ -353,7 +353,7 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       reason: undefined,
       why: undefined,
       done: new Promise<void>((r) => (resolveDone = r)),
-      send: () => undefined,
+      send: Object.assign(() => undefined, { flush: () => {} }),
     };
     const peerOptions: Devp2pPeerOptions = {
       socket,
@@ -622,6 +622,8 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
         let data: Uint8Array = RLP.encode([reason]);
         if ((peer.getHelloMessage()?.protocolVersion ?? 0) >= 5) data = snappyCompress(data);
         peer._sendMessage(P2P_MESSAGE.DISCONNECT, data);
+        // Frames leave a tick at a time; this tick's (the Disconnect last) must go before the end.
+        conn.send.flush();
         peer._disconnectReason = reason;
         peer._disconnectWe = true;
       } catch (e) {

@@ -41,6 +41,11 @@ export function snappyCompress(input: Uint8Array): Uint8Array {
   return out.subarray(0, snappyCompressInto(input, out));
 }
 
+/** snappy's multiplicative hash of four bytes, to `32 - shift` bits (a plain function: no closure per call). */
+function hash4(x: number, shift: number): number {
+  return Math.imul(x, 0x1e35a7bd) >>> shift;
+}
+
 function load32(a: Uint8Array, i: number): number {
   return a[i] | (a[i + 1] << 8) | (a[i + 2] << 16) | (a[i + 3] << 24);
 }
@@ -52,25 +57,31 @@ function compressFragment(input: Uint8Array, start: number, length: number, out:
   while (bits < MAX_HASH_BITS && 1 << bits < length) bits++;
   const shift = 32 - bits;
   table.fill(0, 0, 1 << bits);
-  const hash = (x: number) => Math.imul(x, 0x1e35a7bd) >>> shift;
   const ipLimit = end - INPUT_MARGIN;
   let nextEmit = start;
   let next = start + 1;
-  let nextHash = hash(load32(input, next));
+  let nextValue = load32(input, next);
+  let nextHash = hash4(nextValue, shift);
   for (;;) {
-    // Look for a 4-byte match, stepping further the longer nothing matches (snappy's skip heuristic).
+    // Look for a 4-byte match, stepping further the longer nothing matches: every 32 bytes
+    // without one lengthen the step by a byte (the skip heuristic as golang/snappy has it).
     let skip = 32;
     let cur: number;
     let cand: number;
+    let value: number;
     do {
       cur = next;
+      value = nextValue;
       const h = nextHash;
-      next = cur + (skip++ >>> 5);
+      const step = skip >>> 5;
+      skip += step;
+      next = cur + step;
       if (next > ipLimit) return emitLiteral(input, nextEmit, end, out, op);
-      nextHash = hash(load32(input, next));
+      nextValue = load32(input, next);
+      nextHash = hash4(nextValue, shift);
       cand = start + table[h];
       table[h] = cur - start;
-    } while (load32(input, cur) !== load32(input, cand));
+    } while (value !== load32(input, cand));
     op = emitLiteral(input, nextEmit, cur, out, op);
     // Emit the match, and as long as the next position matches too, the following ones.
     do {
@@ -80,13 +91,14 @@ function compressFragment(input: Uint8Array, start: number, length: number, out:
       cur += len;
       nextEmit = cur;
       if (cur >= ipLimit) return emitLiteral(input, nextEmit, end, out, op);
-      table[hash(load32(input, cur - 1))] = cur - 1 - start;
-      const h = hash(load32(input, cur));
+      table[hash4(load32(input, cur - 1), shift)] = cur - 1 - start;
+      const h = hash4(load32(input, cur), shift);
       cand = start + table[h];
       table[h] = cur - start;
     } while (load32(input, cur) === load32(input, cand));
     next = cur + 1;
-    nextHash = hash(load32(input, next));
+    nextValue = load32(input, next);
+    nextHash = hash4(nextValue, shift);
   }
 }
 
@@ -121,26 +133,26 @@ function emitLiteral(input: Uint8Array, from: number, to: number, out: Uint8Arra
 
 /** A copy of `len` (>= 4) bytes from `offset` (1..65535) back: 1-byte-offset form when it fits, else 2-byte offsets, at most 64 bytes each. */
 function emitCopy(offset: number, len: number, out: Uint8Array, op: number): number {
-  const copy2 = (n: number) => {
-    out[op++] = 2 | ((n - 1) << 2);
-    out[op++] = offset & 0xff;
-    out[op++] = offset >>> 8;
-  };
   while (len >= 68) {
-    copy2(64);
+    op = emitCopy2(offset, 64, out, op);
     len -= 64;
   }
   if (len > 64) {
     // Leaves at least 4 for the last copy.
-    copy2(60);
+    op = emitCopy2(offset, 60, out, op);
     len -= 60;
   }
-  if (len >= 12 || offset >= 2048) {
-    copy2(len);
-  } else {
-    out[op++] = 1 | ((len - 4) << 2) | ((offset >>> 8) << 5);
-    out[op++] = offset & 0xff;
-  }
+  if (len >= 12 || offset >= 2048) return emitCopy2(offset, len, out, op);
+  out[op++] = 1 | ((len - 4) << 2) | ((offset >>> 8) << 5);
+  out[op++] = offset & 0xff;
+  return op;
+}
+
+/** A copy element with a 2-byte offset (tag 10), 1..64 bytes. */
+function emitCopy2(offset: number, len: number, out: Uint8Array, op: number): number {
+  out[op++] = 2 | ((len - 1) << 2);
+  out[op++] = offset & 0xff;
+  out[op++] = offset >>> 8;
   return op;
 }
 
