@@ -27,11 +27,12 @@ interface Result {
   seconds: number;
 }
 
-type Kind = 'raw' | 'rlpx';
+/** `rawTick` is context only: raw TCP coalescing a tick's messages into one write, as our RLPx writer does. */
+type Kind = 'raw' | 'rlpx' | 'rawTick';
 
 const NAMES = {
-  one: { raw: 'raw TCP, 4-byte framing, 1 thread', rlpx: 'RLPx v5 (EIP-8, snappy), 1 thread' },
-  two: { raw: '  raw TCP, 4-byte framing, 2 threads', rlpx: '  RLPx v5 (EIP-8, snappy), 2 threads' },
+  one: { raw: 'raw TCP, 4-byte framing, 1 thread', rlpx: 'RLPx v5 (EIP-8, snappy), 1 thread', rawTick: '  raw TCP, one write per tick, 1 thread' },
+  two: { raw: '  raw TCP, 4-byte framing, 2 threads', rlpx: '  RLPx v5 (EIP-8, snappy), 2 threads', rawTick: '  raw TCP, one write per tick, 2 threads' },
 } as const;
 
 /** Milliseconds on a clock both threads share (each thread's `performance.now()` has its own origin). */
@@ -88,6 +89,38 @@ async function rawSender(port: number): Promise<Sender> {
     send: () => {
       client.write(header);
       client.write(payload);
+    },
+    close: async () => {
+      client.destroy();
+    },
+  };
+}
+
+/** Raw TCP sender that copies each framed message into a buffer written once per tick (context row). */
+async function rawTickSender(port: number): Promise<Sender> {
+  const payload = randomBytes(SIZE);
+  const client = net.connect(port, '127.0.0.1');
+  client.setNoDelay(true);
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  let buf = new Uint8Array(64 * 1024);
+  let used = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    client.write(buf.subarray(0, used));
+    buf = new Uint8Array(64 * 1024);
+    used = 0;
+  };
+  return {
+    send: () => {
+      if (buf.length - used < 4 + SIZE) flush();
+      new DataView(buf.buffer, used, 4).setUint32(0, SIZE);
+      buf.set(payload, used + 4);
+      used += 4 + SIZE;
+      if (!scheduled) {
+        scheduled = true;
+        process.nextTick(flush);
+      }
     },
     close: async () => {
       client.destroy();
@@ -169,12 +202,17 @@ class Counter {
   }
 }
 
+function senderFor(kind: Kind, receiver: { port: number; enode: string }): Promise<Sender> {
+  if (kind === 'rlpx') return rlpxSender(receiver.enode);
+  return kind === 'raw' ? rawSender(receiver.port) : rawTickSender(receiver.port);
+}
+
 /** messages / (first send to last delivery), sender and receiver both in this thread. */
 async function oneThread(kind: Kind, budgetS: number): Promise<Result> {
   const counter = new Counter();
   const hit = () => counter.hit();
-  const receiver = kind === 'raw' ? await rawReceiver(hit) : await rlpxReceiver(hit);
-  const sender = kind === 'raw' ? await rawSender(receiver.port) : await rlpxSender(receiver.enode);
+  const receiver = kind === 'rlpx' ? await rlpxReceiver(hit) : await rawReceiver(hit);
+  const sender = await senderFor(kind, receiver);
   const { t0, messages } = await sendFor(budgetS, sender.send, () => counter.received, (n) => counter.finish(n));
   await counter.done;
   const seconds = (now() - t0) / 1000;
@@ -229,7 +267,7 @@ async function senderThread(port: MessagePort): Promise<void> {
     if (order === 'exit') break;
     if (order === 'close') throw new Error('close without a round');
     const cells = new Int32Array(order.shared);
-    const sender = order.kind === 'raw' ? await rawSender(order.port) : await rlpxSender(order.enode);
+    const sender = await senderFor(order.kind, order);
     const report = await sendFor(
       order.budgetS,
       sender.send,
@@ -285,7 +323,7 @@ class SenderThread {
 async function twoThreads(thread: SenderThread, kind: Kind, budgetS: number): Promise<Result> {
   const counter = new SharedCounter();
   const hit = () => counter.hit();
-  const receiver = kind === 'raw' ? await rawReceiver(hit) : await rlpxReceiver(hit);
+  const receiver = kind === 'rlpx' ? await rlpxReceiver(hit) : await rawReceiver(hit);
   const report = await thread.ask({ kind, port: receiver.port, enode: receiver.enode, budgetS, shared: counter.shared });
   if (report === 'closed') throw new Error('expected a report');
   await counter.done;
@@ -405,6 +443,9 @@ async function main(): Promise<void> {
     await measureTwo('raw', 0.3);
     await measureTwo('rlpx', 0.5);
     const two = await alternate(2, measureTwo, NAMES.two);
+    // Context, not the target's baseline: how much of RLPx's rate is its writer's coalescing.
+    await oneThread('rawTick', 0.3);
+    const tick1 = await oneThread('rawTick', 1.5);
     console.log(
       `1 KB messages over loopback, one direction (node ${process.version}); ` +
         '1 thread: both ends in the main thread; 2 threads: sender node in a worker thread, receiver node in the main thread',
@@ -413,6 +454,7 @@ async function main(): Promise<void> {
     console.log(row(one.rlpx));
     console.log(row(two.raw));
     console.log(row(two.rlpx));
+    console.log(row(tick1) + '   <- context: raw TCP coalescing a tick of messages, as our writer does');
     console.log(row(frameCodec(1, true)));
     console.log(row(frameCodec(0.5, false)) + '   <- before (devp2p MAC)');
     console.log(row(snappyOnly(0.5, true)));
