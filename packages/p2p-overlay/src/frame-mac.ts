@@ -78,16 +78,12 @@ export function deriveMacSecret(ephemeralSharedSecret: Uint8Array, nonce: Uint8A
 
 /**
  * A session's AES-256-CTR keystream in the shape devp2p holds it: the crypto package's buffered
- * stream (the one its `RlpxFrameCipher` consumes), which also works in place.
+ * stream, the one the session's `RlpxFrameCipher` consumes.
  */
 export class FrameCipher implements Devp2pAes {
   constructor(private readonly stream: AesCtrStream) {}
   update(data: Uint8Array): Uint8Array {
     return this.stream.update(data);
-  }
-  /** Encrypts or decrypts `data` into itself. */
-  inPlace(data: Uint8Array): void {
-    this.stream.update(data, data);
   }
 }
 
