@@ -100,8 +100,15 @@ function usableEnodes(enrs: readonly Enr[], cap: Pick<Capability, 'name' | 'vers
 export interface Discv5DiscoveryOptions {
   /** Node key, shared with the RLPx overlay so the ENR's key is the enode id. */
   privateKey?: Uint8Array;
-  /** Address to bind and advertise (default 127.0.0.1). */
+  /** Address to advertise in our ENR (default 127.0.0.1); also the one bound unless `bindHost` is set. */
   host?: string;
+  /**
+   * Address the UDP socket binds (default: `host`). Behind NAT, `host` is the public address
+   * peers reach us at, which the machine does not own: bind a local one (or 0.0.0.0) here.
+   */
+  bindHost?: string;
+  /** How long `start` waits for the UDP socket (default 10 s); then it fails with DISCOVERY_FAILED. */
+  startTimeoutMs?: number;
   /** UDP port (default 0: a free one is picked at start). */
   udpPort?: number;
   /** Our RLPx TCP port, advertised as `tcp` so others can dial us. */
@@ -173,9 +180,10 @@ export class Discv5Discovery implements DiscoverySource {
     this.running = true;
     this.reported.clear();
     const host = this.opts.host ?? '127.0.0.1';
+    const bindHost = this.opts.bindHost ?? host;
     try {
       // Keep the port across suspend/resume: peers holding our record can still reach us.
-      const port = this.port ?? (this.opts.udpPort || (await freeUdpPort(host)));
+      const port = this.port ?? (this.opts.udpPort || (await freeUdpPort(bindHost)));
       this.port = port;
       const enr = SignableENR.createV4(this.privateKey);
       enr.ip = host;
@@ -188,7 +196,7 @@ export class Discv5Discovery implements DiscoverySource {
         enr,
         // @libp2p/interface is installed twice; the key is the same shape under both types.
         privateKey: privateKeyFromRaw(this.privateKey) as unknown as Discv5CreateOptions['privateKey'],
-        bindAddrs: { ip4: multiaddr(`/ip4/${host}/udp/${port}`) },
+        bindAddrs: { ip4: multiaddr(`/ip4/${bindHost}/udp/${port}`) },
         // Our ENR carries the loopback/LAN address we were given: do not let votes rewrite it.
         config: { enrUpdate: false, requestTimeout: 1000, lookupTimeout: 2000 },
       });
@@ -204,13 +212,16 @@ export class Discv5Discovery implements DiscoverySource {
           log('bad bootstrap ENR %s: %s', b.slice(0, 30), (e as Error).message);
         }
       }
-      await service.start();
+      await this.startWithin(service, bindHost);
       // discv5's UDP sockets have no 'error' listener: a send error (unreachable host) would
       // otherwise surface as an uncaught exception.
       const transport = service.sessionService.transport as unknown as { ip4?: { socket?: dgram.Socket }; ip6?: { socket?: dgram.Socket } };
       for (const sock of [transport.ip4?.socket, transport.ip6?.socket]) sock?.on('error', (err) => log('udp error: %s', err.message));
     } catch (e) {
       this.running = false;
+      const s = this.service;
+      this.service = undefined;
+      await s?.stop().catch(() => undefined);
       throw new OverlayError(OVERLAY_ERROR.DISCOVERY_FAILED, `discv5 start failed: ${(e as Error).message}`);
     }
     for (const e of this.service.kadValues()) this.consider(e, onPeer);
@@ -225,6 +236,25 @@ export class Discv5Discovery implements DiscoverySource {
       if (this.running) this.timer = setTimeout(() => void lookup(), this.opts.lookupIntervalMs ?? 2000);
     };
     void lookup();
+  }
+
+  /**
+   * discv5's start waits for its UDP bind, which never completes on an address the machine
+   * does not own: give up after `startTimeoutMs` rather than hang.
+   */
+  private async startWithin(service: Discv5, bindHost: string): Promise<void> {
+    const ms = this.opts.startTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms)));
+    try {
+      const outcome = await Promise.race([service.start().then(() => 'started' as const), timeout]);
+      if (outcome === 'timeout') {
+        await service.stop().catch(() => undefined);
+        throw new Error(`UDP socket on ${bindHost} not bound within ${ms} ms (is ${bindHost} an address of this machine? behind NAT, set bindHost)`);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private consider(e: ChainsafeEnr, onPeer: (enode: string) => void): void {

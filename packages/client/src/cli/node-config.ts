@@ -464,7 +464,6 @@ export async function loadOrCreateNodeKey(path: string): Promise<{ privateKey: U
 
 export type NodeLogger = (level: Exclude<LogLevel, 'silent'>, message: string) => void;
 
-const DISCOVERY_START_WARN_MS = 10_000;
 
 const LEVEL_RANK: Record<LogLevel, number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
@@ -608,7 +607,10 @@ export async function startStatusNode(config: StatusNodeConfig, options: StartSt
         discovery.push(
           new Discv5Discovery({
             privateKey,
+            // Advertise the enode's address; bind the listen address (0.0.0.0 behind NAT, with
+            // --announce-host the public one). discv5 is IPv4 only.
             host: bound.host,
+            bindHost: isIP(config.listen.host) === 4 ? config.listen.host : bound.host,
             udpPort: bound.port,
             tcpPort: bound.port,
             advertise: caps,
@@ -621,19 +623,11 @@ export async function startStatusNode(config: StatusNodeConfig, options: StartSt
     const watched = discovery.map((d): DiscoverySource => ({
       name: d.name,
       async start(onPeer) {
-        // discv5 on an address the machine does not own never settles: say so rather than stay silent.
-        const slow = setTimeout(
-          () => log('warn', `discovery ${d.name} has not started after ${DISCOVERY_START_WARN_MS / 1000} s (is ${bound.host} an address of this machine?)`),
-          DISCOVERY_START_WARN_MS,
-        );
-        slow.unref();
         try {
           await d.start(onPeer);
         } catch (e) {
           log('warn', `discovery ${d.name} failed to start: ${(e as Error).message}`);
           throw e;
-        } finally {
-          clearTimeout(slow);
         }
       },
       stop: () => d.stop(),

@@ -10,8 +10,11 @@ import {
   JsonFilePeerCache,
   PeerPool,
   RlpxOverlay,
+  OVERLAY_ERROR,
   buildEnrTree,
   createEnr,
+  decodeEnr,
+  enrToEnode,
   mapDnsResolver,
   type Capability,
 } from '../../src/index.js';
@@ -78,6 +81,32 @@ describe('discovery and the peer pool over TCP/UDP on 127.0.0.1', () => {
     expect(c.overlay.peers().map((p) => p.id).sort()).toEqual([a.overlay.nodeId, b.overlay.nodeId].sort());
     await until(() => !pool.discoveryActive, 'discovery suspended once full');
     expect(d.overlay.peers()).toEqual([]);
+    expect(tracker.errors).toEqual([]);
+  });
+
+  it('behind NAT: advertises the public address while bound to a local one; an address the machine lacks fails start, not hangs', async () => {
+    tracker = trackProcessErrors();
+    const publicHost = '203.0.113.7'; // TEST-NET-3: not an address of this machine
+    const nat = new Discv5Discovery({ host: publicHost, bindHost: '127.0.0.1', tcpPort: 30303 });
+    await nat.start(() => {});
+    stops.push(() => nat.stop());
+    const record = decodeEnr(nat.enr);
+    expect(record.ip).toBe(publicHost);
+    expect(enrToEnode(record)).toContain(`@${publicHost}:30303`);
+    expect(record.udp).toBe(nat.udpPort);
+    // The socket really is on 127.0.0.1 at that port: a second bind there is refused.
+    const probe = createSocket('udp4');
+    const bindError = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+      probe.once('error', (e) => resolve(e));
+      probe.bind(nat.udpPort, '127.0.0.1', () => resolve(null));
+    });
+    probe.close();
+    expect(bindError?.code).toBe('EADDRINUSE');
+
+    // Without bindHost the bind never completes: start gives up after startTimeoutMs.
+    const stuck = new Discv5Discovery({ host: publicHost, udpPort: nat.udpPort + 1, startTimeoutMs: 300 });
+    await expect(stuck.start(() => {})).rejects.toMatchObject({ code: OVERLAY_ERROR.DISCOVERY_FAILED });
+    await stuck.stop();
     expect(tracker.errors).toEqual([]);
   });
 
