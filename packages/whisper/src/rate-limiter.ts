@@ -1,6 +1,7 @@
 /**
  * Token buckets keyed by a string (IP, peer id, topic): `limit` tokens per second, bursts up to `limit`.
- * A limit of 0 disables the bucket.
+ * A limit of 0 disables the bucket. A cost above the limit (one packet larger than a bytes-per-second
+ * limit) passes when the bucket is full and leaves it in debt, so it never blocks a key forever.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -11,7 +12,7 @@ export class RateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Takes one token for `key`; false when the key is over its limit. */
+  /** Takes `cost` tokens for `key`; false when the key is over its limit. */
   take(key: string, cost = 1): boolean {
     if (this.limit <= 0) return true;
     const t = this.now();
@@ -24,7 +25,7 @@ export class RateLimiter {
       b.tokens = Math.min(this.limit, b.tokens + ((t - b.at) / 1000) * this.limit);
       b.at = t;
     }
-    if (b.tokens < cost) return false;
+    if (b.tokens < Math.min(cost, this.limit)) return false;
     b.tokens -= cost;
     return true;
   }

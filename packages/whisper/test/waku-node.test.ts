@@ -196,6 +196,25 @@ describe('WakuNode over RlpxOverlay on 127.0.0.1', () => {
     expect(node.stats.malformedPackets).toBe(2);
   });
 
+  it('enforces the bytes-per-second limit it advertises: one large packet passes on a full bucket, a flood drops the peer', async () => {
+    const node = await waku({ bytesRateLimits: { peerIdLimits: 4000 } });
+    const got = collect(node);
+    const peer = await rawPeer(res, WAKU_CAPABILITY, node);
+    peer.link.send(WAKU_PACKET.STATUS, encodeWakuStatusOptions({ powRequirement: 0 }));
+    await until(() => node.peers().length === 1, 'handshake');
+    expect(decodeWakuStatusOptions(await peer.next(WAKU_PACKET.STATUS)).bytesRateLimits?.peerIdLimits).toBe(4000n);
+    const seal = (payload: Uint8Array) => wrapMessage({ topic, payload, symKey, ttl: 20, powTarget: 0.002 });
+    // About 6 KB in one packet, above the 4,000 bytes/s limit: allowed, as the bucket is full.
+    peer.link.send(WAKU_PACKET.MESSAGES, encodeMessagesPacket([seal(new Uint8Array(6000).fill(1))]));
+    await until(() => got.length === 1, 'the large envelope delivered');
+    expect(node.stats.rateLimited).toBe(0);
+    // The bucket is now in debt: the next packets are over the limit and the peer is dropped.
+    for (let i = 0; i < 5 && !peer.link.isClosed; i++) peer.link.send(WAKU_PACKET.MESSAGES, encodeMessagesPacket([seal(text(`flood ${i}`))]));
+    expect(await peer.link.closed).toBe(DISCONNECT_REASON.USELESS_PEER);
+    expect(node.stats.rateLimited).toBe(1);
+    expect(got).toHaveLength(1);
+  });
+
   it('ignores P2P messages (127) from a peer it does not trust, delivers them (expired too) from one it does', async () => {
     const now = Date.now();
     const node = await waku();

@@ -652,7 +652,7 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     if (payload.length > this.opts.maxMessageSize) {
       throw new WhisperError(WHISPER_ERROR.MESSAGE_TOO_LARGE, `packet ${code} of ${payload.length} bytes exceeds ${this.opts.maxMessageSize}`);
     }
-    if (!peer.trusted && !this.withinRate(peer)) return;
+    if (!peer.trusted && !(this.withinRate(peer) && this.withinBytesRate(peer, payload.length))) return;
     switch (code) {
       case this.codes.MESSAGES:
         this.handleMessages(peer, payload);
@@ -679,6 +679,14 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
   private initialSyncCandidates(): Iterable<PooledEnvelope> {
     const all = [...this.pool.values()];
     return this.opts.lightNode ? all.filter((e) => e.local) : all;
+  }
+
+  /**
+   * Bytes-per-second limits on what a peer sends: none here (Whisper has none); Waku enforces the
+   * ones it advertises. False, with the peer dropped, when exceeded.
+   */
+  protected withinBytesRate(_peer: PeerState, _bytes: number): boolean {
+    return true;
   }
 
   private withinRate(peer: PeerState): boolean {

@@ -1,8 +1,9 @@
 import createDebug from 'debug';
-import type { Capability, Overlay, PeerLink, DisconnectReason } from '@status-stack/p2p-overlay';
+import { DISCONNECT_REASON, type Capability, type Overlay, type PeerLink, type DisconnectReason } from '@status-stack/p2p-overlay';
 import { isFullBloom, type Bloom } from '../bloom.js';
 import { EnvelopeNode, type PeerState } from '../node/envelope-node.js';
 import type { PooledEnvelope } from '../node/envelope-pool.js';
+import { RateLimiter } from '../rate-limiter.js';
 import type { RateLimits } from '../packets.js';
 import type { Topic } from '../topic.js';
 import type { Filter, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult, ReceivedMessage, WakuNodeOptions } from '../types.js';
@@ -96,6 +97,9 @@ export class WakuNode extends EnvelopeNode {
   protected readonly codes = WAKU_PACKET;
   readonly interestMode: 'topic-interest' | 'bloom';
   private readonly bytesLimits: RateLimits | undefined;
+  /** Our advertised bytes-per-second limits, enforced per remote IP and per peer id (as status-go does; its topic field is unused). */
+  private readonly ipBytes: RateLimiter;
+  private readonly peerBytes: RateLimiter;
   private readonly extras = new WeakMap<PeerState, WakuPeerExtra>();
   private lastInterest = '';
   private mailserverClient: MailserverClient | undefined;
@@ -107,7 +111,18 @@ export class WakuNode extends EnvelopeNode {
     this.bytesLimits = b
       ? { ipLimits: BigInt(b.ipLimits ?? 0), peerIdLimits: BigInt(b.peerIdLimits ?? 0), topicLimits: BigInt(b.topicLimits ?? 0) }
       : undefined;
+    this.ipBytes = new RateLimiter(Number(this.bytesLimits?.ipLimits ?? 0n), this.opts.now);
+    this.peerBytes = new RateLimiter(Number(this.bytesLimits?.peerIdLimits ?? 0n), this.opts.now);
     this.lastInterest = this.interestFingerprint();
+  }
+
+  protected override withinBytesRate(peer: PeerState, bytes: number): boolean {
+    const ipOk = peer.remoteAddress === undefined || this.ipBytes.take(peer.remoteAddress, bytes);
+    const peerOk = this.peerBytes.take(peer.id, bytes);
+    if (ipOk && peerOk) return true;
+    this.stats.rateLimited++;
+    this.drop(peer, DISCONNECT_REASON.USELESS_PEER, `bytes rate limit exceeded (${ipOk ? 'peer' : 'IP'})`);
+    return false;
   }
 
   /** What the peer told us it wants: its topic interest, when it sent one. */
