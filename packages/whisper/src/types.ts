@@ -194,6 +194,11 @@ export interface MailServerOptions {
    * PBKDF2 of it, as for public chats). Without it such requests are answered with an error.
    */
   password?: string;
+  /**
+   * Private key whose public half clients may encrypt older-form requests to (status-go
+   * `MailServerAsymKey`); tried before the password's key, as status-go does.
+   */
+  asymKey?: PrivateKey;
   /** Seconds expired envelopes are kept before pruning (default 30 days). */
   retentionSeconds?: number;
   /** ms between prunes (default 1 hour; 0 disables the timer, `prune()` still works). */
@@ -256,11 +261,15 @@ export interface MailserverHistoryRequest {
   onPage?: (page: MailserverPageResult) => void;
   /**
    * Send the older request form instead (what status-go's `RequestMessages` sent before
-   * MessagesRequest): an envelope encrypted with the mailserver password and signed with our node
-   * key, which the server checks against the connection's peer id. The request id is its hash.
+   * MessagesRequest): an envelope encrypted with the mailserver password (or to the mailserver's
+   * public key) and signed with our node key, which the server checks against the connection's
+   * peer id. The request id is its hash.
    */
-  envelopeForm?: { password: string; nodeKey: PrivateKey };
+  envelopeForm?: EnvelopeRequestForm;
 }
+
+/** How an older-form (envelope) mailserver request is encrypted: with the password's key, or to the mailserver's public key. */
+export type EnvelopeRequestForm = { nodeKey: PrivateKey } & ({ password: string } | { mailserverPublicKey: Uint8Array });
 
 export interface MailserverPageResult {
   requestId: Hash;

@@ -1,7 +1,7 @@
 // Bad input at both ends of the mailserver protocol: rejected or bounded, logged, nothing crashes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { RLP } from '@ethereumjs/rlp';
-import { generatePrivateKey, randomBytes } from '@status-stack/crypto';
+import { generatePrivateKey, getPublicKey, randomBytes } from '@status-stack/crypto';
 import {
   ARCHIVE_ERROR_CODES,
   ArchiveError,
@@ -42,9 +42,9 @@ const topic = publicChatTopic('bad-input');
 const symKey = publicChatKey('bad-input');
 const now = () => Math.floor(Date.now() / 1000);
 
-async function mailserverWith(envelopes: number, archive: EnvelopeArchive = new SqliteEnvelopeArchive()) {
+async function mailserverWith(envelopes: number, archive: EnvelopeArchive = new SqliteEnvelopeArchive(), keys: { password?: string; asymKey?: Uint8Array } = { password: PASSWORD }) {
   const node = await res.node((o) => new WakuNode(o));
-  const server = new MailServer(node, { archive, password: PASSWORD });
+  const server = new MailServer(node, { archive, ...keys });
   res.add(() => server.close());
   res.add(() => archive.close());
   for (let i = 0; i < envelopes; i++) await node.post({ topic, payload: Uint8Array.of(i), symKey, ttl: 60, powTarget: 0.0001 });
@@ -100,6 +100,43 @@ describe('mailserver server: bad requests over RLPx', () => {
     const wrong = (await client.requestHistory({ ...request, envelopeForm: { password: 'nope', nodeKey } }).catch((e: unknown) => e)) as MailserverError;
     expect(wrong.code).toBe(MAILSERVER_ERROR.REQUEST_FAILED);
     expect(wrong.message).toMatch(/failed to decrypt/);
+  });
+
+  it('the older form encrypted to the mailserver’s key (status-go MailServerAsymKey): served, from a raw peer and from our client', async () => {
+    const asymKey = generatePrivateKey();
+    const { node } = await mailserverWith(4, new SqliteEnvelopeArchive(), { asymKey });
+    const peer = await requester(node);
+    const payload = encodeMessagesRequestPayload({ lower: now() - 600, upper: now() + 60, bloom: fullBloom(), topics: [topic], limit: 10, cursor: new Uint8Array(0), batch: true });
+    const env = wrapMessage({ topic: Uint8Array.of(0, 0, 0, 0), payload, publicKey: getPublicKey(asymKey), signingKey: peer.key, ttl: 50, powTarget: 0 });
+    const seen = peer.received.length;
+    peer.link.send(WAKU_PACKET.P2P_REQUEST, encodeEnvelope(env));
+    expect(await completeAfter(peer, seen)).toMatchObject({ kind: 'completed', requestId: envelopeHash(env) });
+    expect(peer.received.slice(seen).filter(([c]) => c === WAKU_PACKET.P2P_MESSAGE).flatMap(([, p]) => decodeP2PMessages(p))).toHaveLength(4);
+    // A password request to a server with only a key is refused for that id.
+    const byPassword = oldFormRequest({ signer: peer.key });
+    const seen2 = peer.received.length;
+    peer.link.send(WAKU_PACKET.P2P_REQUEST, encodeEnvelope(byPassword));
+    expect(await completeAfter(peer, seen2)).toMatchObject({ kind: 'failed', requestId: envelopeHash(byPassword) });
+
+    const nodeKey = generatePrivateKey();
+    const overlay = res.overlay(nodeKey);
+    const client = new WakuNode(overlay);
+    res.add(() => client.stop());
+    await client.start();
+    await overlay.start();
+    await connect(Object.assign(client, { overlay }), node);
+    const got: ReceivedMessage[] = [];
+    client.subscribe({ topics: [topic], symKey }, (m) => got.push(m));
+    const result = await client.requestHistory({
+      peer: node.overlay.nodeId,
+      topics: [topic],
+      from: now() - 600,
+      to: now() + 60,
+      limit: 3,
+      envelopeForm: { mailserverPublicKey: getPublicKey(asymKey), nodeKey },
+    });
+    expect(result).toMatchObject({ envelopes: 4, pages: 2 });
+    expect(got).toHaveLength(4);
   });
 
   it('answers undecryptable, unsigned, wrongly signed and undecodable older requests with an error for that id', async () => {

@@ -5,13 +5,14 @@
 //   ← 125 request complete: id ‖ last envelope hash ‖ cursor (empty cursor: done), or "ERROR=" ‖ id ‖ text
 // `requestHistory` sends one request per page and follows the cursor until the server says done.
 import createDebug from 'debug';
-import { bytesToHex, randomBytes, type PrivateKey } from '@status-stack/crypto';
+import { bytesToHex, randomBytes } from '@status-stack/crypto';
 import { fullBloom, topicsToBloom, type Bloom } from '../bloom.js';
 import { decodeEnvelope, decodeMessagesPacket, encodeEnvelope, envelopeHash, type Envelope } from '../envelope.js';
 import { WHISPER_PACKET } from '../constants.js';
 import { assertTopic, type Topic } from '../topic.js';
 import type { EnvelopeNode } from '../node/envelope-node.js';
 import type {
+  EnvelopeRequestForm,
   Hash,
   HistoryRequest,
   MailserverClientOptions,
@@ -157,7 +158,7 @@ export class MailserverClient {
 
   private requestPage(
     peerId: string,
-    q: { from: number; to: number; limit: number; cursor: Uint8Array; bloom: Bloom; topics: Topic[]; envelopeForm?: { password: string; nodeKey: PrivateKey } },
+    q: { from: number; to: number; limit: number; cursor: Uint8Array; bloom: Bloom; topics: Topic[]; envelopeForm?: EnvelopeRequestForm },
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<{ complete: RequestCompleted; received: number; delivered: number }> {
@@ -221,19 +222,24 @@ export class MailserverClient {
     return { id, payload: encodeMessagesRequest({ id, from: q.from, to: q.to, limit: q.limit, cursor: q.cursor, bloom: q.bloom, topics: q.topics }) };
   }
 
-  /** The older form, as status-go's `makeEnvelop`: zero topic, default TTL, our PoW requirement, signed by the node key. */
+  /** The older form, as status-go's `makeEnvelop`: zero topic, default TTL, our PoW requirement, signed by the node key; encrypted with the password's key or to the mailserver's public key. */
   private envelopeRequest(
     q: { from: number; to: number; limit: number; cursor: Uint8Array; bloom: Bloom; topics: Topic[] },
-    form: { password: string; nodeKey: PrivateKey },
+    form: EnvelopeRequestForm,
   ) {
-    let symKey = this.passwordKeys.get(form.password);
-    if (!symKey) {
-      symKey = symKeyFromPassword(form.password);
-      this.passwordKeys.set(form.password, symKey);
-    }
     const message = encodeMessagesRequestPayload({ lower: q.from, upper: q.to, bloom: q.bloom, topics: q.topics, limit: q.limit, cursor: q.cursor, batch: true });
-    const envelope = wrapMessage({ topic: new Uint8Array(4), payload: message, symKey, signingKey: form.nodeKey, powTarget: this.node.minPow });
+    const key = 'password' in form ? { symKey: this.passwordKey(form.password) } : { publicKey: form.mailserverPublicKey };
+    const envelope = wrapMessage({ topic: new Uint8Array(4), payload: message, ...key, signingKey: form.nodeKey, powTarget: this.node.minPow });
     return { id: envelopeHash(envelope), payload: encodeEnvelope(envelope) };
+  }
+
+  private passwordKey(password: string): Uint8Array {
+    let symKey = this.passwordKeys.get(password);
+    if (!symKey) {
+      symKey = symKeyFromPassword(password);
+      this.passwordKeys.set(password, symKey);
+    }
+    return symKey;
   }
 
   private forget(page: PendingPage): void {

@@ -2,7 +2,7 @@
 // (`mailserver/mailserver.go`; NOTES.md "Mailserver packets"):
 //   - every envelope the node sees (posted, relayed, received) goes into an EnvelopeArchive;
 //   - a direct peer's P2P request (126), in the current form (RLP MessagesRequest) or the older one
-//     (an envelope encrypted with the mailserver password, signed by the requesting peer, whose
+//     (an envelope encrypted with the mailserver password or to its asymmetric key, signed by the requesting peer, whose
 //     payload is the older request; its id is the envelope hash), is answered with the matching
 //     envelopes, newest first, in P2P messages packets (127), then request complete (125:
 //     id ‖ last envelope hash ‖ cursor, the cursor empty when nothing more matches);
@@ -19,7 +19,7 @@ import type { EnvelopeNode } from '../node/envelope-node.js';
 import { rlpDecode } from '../rlp-util.js';
 import { symKeyFromPassword } from '../status-topics.js';
 import type { EnvelopeSource, Hash, MailServerEvents, MailServerOptions, MailServerStats, PeerHandle } from '../types.js';
-import { openSymmetric } from '../wrap.js';
+import { openAsymmetric, openSymmetric } from '../wrap.js';
 import { ARCHIVE_LIMITS, ArchiveError, archiveRecordFromEnvelope, type ArchiveRecord, type EnvelopeArchive } from './archive.js';
 import {
   archiveQueryForRequest,
@@ -65,6 +65,7 @@ export class MailServer extends EventEmitter {
   readonly stats: MailServerStats = { archived: 0, archiveFailures: 0, requests: 0, served: 0, envelopesSent: 0, rejected: 0, failed: 0, pruned: 0 };
   readonly archive: EnvelopeArchive;
   private readonly symKey: Uint8Array | undefined;
+  private readonly asymKey: Uint8Array | undefined;
   private readonly retentionSeconds: number;
   private readonly maxRangeSeconds: number;
   private readonly maxConcurrent: number;
@@ -85,6 +86,7 @@ export class MailServer extends EventEmitter {
     super();
     this.archive = options.archive;
     this.symKey = options.password !== undefined ? symKeyFromPassword(options.password) : undefined;
+    this.asymKey = options.asymKey;
     this.retentionSeconds = options.retentionSeconds ?? ARCHIVE_LIMITS.DEFAULT_RETENTION_SECONDS;
     this.maxRangeSeconds = options.maxRangeSeconds ?? this.retentionSeconds + 24 * 60 * 60;
     this.maxConcurrent = options.maxConcurrentRequestsPerPeer ?? 2;
@@ -231,14 +233,19 @@ export class MailServer extends EventEmitter {
       throw new Rejection(`malformed request envelope: ${(e as Error).message}`, undefined);
     }
     const id = envelopeHash(envelope);
-    if (!this.symKey) throw new Rejection('this mailserver has no password: envelope requests are not accepted', id);
+    if (!this.symKey && !this.asymKey) throw new Rejection('this mailserver has no password or key: envelope requests are not accepted', id);
+    // status-go `openEnvelope`: the asymmetric key first, then the password's key.
     let opened;
-    try {
-      opened = openSymmetric(envelope, this.symKey);
-    } catch (e) {
-      if (!(e instanceof WhisperError)) throw e;
-      throw new Rejection('failed to decrypt p2p request', id);
+    for (const open of [this.asymKey && (() => openAsymmetric(envelope, this.asymKey!)), this.symKey && (() => openSymmetric(envelope, this.symKey!))]) {
+      if (!open) continue;
+      try {
+        opened = open();
+        break;
+      } catch (e) {
+        if (!(e instanceof WhisperError)) throw e;
+      }
     }
+    if (!opened) throw new Rejection('failed to decrypt p2p request', id);
     // status-go `checkMsgSignature`: the request must be signed by the peer that sent it.
     if (!opened.signer || !equalBytes(opened.signer.subarray(1), hexToBytes(peer.id))) {
       throw new Rejection('check message signature failed: the request is not signed by the requesting peer', id);
