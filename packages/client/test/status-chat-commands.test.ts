@@ -131,6 +131,10 @@ describe('parseChatLine', () => {
     expect(parseChatLine('/devices pair abc-1')).toEqual({ kind: 'devices', action: 'enable', installationId: 'abc-1' });
     expect(parseChatLine('/devices disable abc-1')).toEqual({ kind: 'devices', action: 'disable', installationId: 'abc-1' });
     expect(parseChatLine('/devices sync')).toEqual({ kind: 'devices', action: 'sync' });
+    expect(parseChatLine('/devices announce "Work laptop"')).toEqual({ kind: 'devices', action: 'announce', name: 'Work laptop', deviceType: 'desktop' });
+    expect(parseChatLine('/devices announce phone mobile')).toEqual({ kind: 'devices', action: 'announce', name: 'phone', deviceType: 'mobile' });
+    expect(usageError('/devices announce').message).toContain('announce NAME [TYPE]');
+    expect(usageError('/devices announce "  "').message).toContain('usage: /devices');
     expect(usageError('/devices enable').message).toContain('usage: /devices');
     expect(parseChatLine('/whoami')).toEqual({ kind: 'whoami' });
     expect(parseChatLine('/help')).toEqual({ kind: 'help' });

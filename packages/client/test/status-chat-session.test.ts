@@ -10,6 +10,7 @@ import { CHAT_CLI_ERROR, ChatCliError } from '../src/cli/chat-errors.js';
 import { renderEntry, type MessageView } from '../src/cli/chat-render.js';
 import { ChatSession } from '../src/cli/chat-session.js';
 import { KEYSTORE_ERROR, KeystoreError, recoverAccount } from '../src/index.js';
+import { generatePrivateKey } from '@status-stack/crypto';
 import { Harness, until, type TestPeer } from './helpers/client-harness.js';
 
 let h: Harness;
@@ -136,6 +137,22 @@ describe('ChatSession', () => {
     await until(() => lines(sa).includes(`-- ${b.client.alias} is no longer a member`), 'A is told B left');
     await run(sb, '/switch #nowhere');
     expect(lastError(sb)).toContain('no chat #nowhere');
+  });
+
+  it('/devices announce names this device and tells the account’s other device, which lists it and pairs it', async () => {
+    h = new Harness();
+    const key = generatePrivateKey();
+    const [laptop, phone] = [await h.peer({ privateKey: key }), await h.peer({ privateKey: key })];
+    const [sl, sp] = [await sessionOf(laptop), await sessionOf(phone)];
+    await run(sl, '/devices announce "Work laptop"');
+    expect(lastError(sl)).toBeUndefined();
+    expect(lines(sl).at(-1)).toBe(`-- announced this device as "Work laptop" (desktop); on your other devices: /devices enable ${laptop.client.installationId}`);
+    await until(async () => (await phone.client.installations()).some((d) => d.installationId === laptop.client.installationId && d.name === 'Work laptop'), 'the phone learns the laptop');
+    await run(sp, '/devices');
+    expect(lines(sp)).toContainEqual(expect.stringMatching(new RegExp(`^-- ${laptop.client.installationId} {2}Work laptop \\(desktop\\) {2}not paired`)));
+    await run(sp, `/devices enable ${laptop.client.installationId.slice(0, 8)}`);
+    expect(lines(sp).at(-1)).toBe(`-- device ${laptop.client.installationId} paired`);
+    expect((await phone.client.installations()).find((d) => d.installationId === laptop.client.installationId)?.enabled).toBe(true);
   });
 
   it('/history needs a mailserver; /devices lists this device; /whoami; /help; /quit', async () => {

@@ -7,7 +7,7 @@ export type PersonRef = { kind: 'key'; key: string } | { kind: 'name'; name: str
 /** A chat to switch to: its position in `/chats`, a `#channel`, a person, or any other text (a group's name). */
 export type ChatRef = { kind: 'index'; index: number } | { kind: 'channel'; name: string } | PersonRef | { kind: 'text'; text: string };
 
-export type DevicesAction = 'list' | 'enable' | 'disable' | 'sync';
+export type DevicesAction = 'list' | 'enable' | 'disable' | 'sync' | 'announce';
 
 export type ChatCommand =
   | { kind: 'empty' }
@@ -22,7 +22,7 @@ export type ChatCommand =
   | { kind: 'group-join'; chat?: ChatRef }
   | { kind: 'group-leave' }
   | { kind: 'history'; hours?: number }
-  | { kind: 'devices'; action: DevicesAction; installationId?: string }
+  | { kind: 'devices'; action: DevicesAction; installationId?: string; name?: string; deviceType?: string }
   | { kind: 'whoami' }
   | { kind: 'help'; topic?: string }
   | { kind: 'quit' };
@@ -40,6 +40,7 @@ export const CHAT_COMMAND_HELP = [
   ['/group leave', 'leave the current group'],
   ['/history [hours]', 'ask the mailserver for the current chat’s history (default: since the last fetch, or 24 h)'],
   ['/devices [enable|disable ID|sync]', 'list your other devices, pair or unpair one, or sync chats and contacts to them'],
+  ['/devices announce NAME [TYPE]', 'name this device (quote a NAME with spaces; TYPE defaults to desktop) and announce it to your other devices'],
   ['/whoami', 'show your name, public key and peers'],
   ['/help', 'this list'],
   ['/quit', 'leave status-chat (also Ctrl-D, or Ctrl-C twice)'],
@@ -192,10 +193,15 @@ export function parseChatLine(input: string): ChatCommand {
       if (args.length === 0 || args[0].text === 'list') return { kind: 'devices', action: 'list' };
       const action = args[0].text.toLowerCase();
       if (action === 'sync' && args.length === 1) return { kind: 'devices', action: 'sync' };
+      if (action === 'announce' && (args.length === 2 || args.length === 3)) {
+        const name = args[1].text.trim();
+        const deviceType = args[2]?.text.trim() ?? 'desktop';
+        if (name.length > 0 && deviceType.length > 0) return { kind: 'devices', action: 'announce', name, deviceType };
+      }
       if ((action === 'enable' || action === 'disable' || action === 'pair' || action === 'unpair') && args.length === 2) {
         return { kind: 'devices', action: action === 'pair' ? 'enable' : action === 'unpair' ? 'disable' : action, installationId: args[1].text };
       }
-      throw usage('usage: /devices [list | enable ID | disable ID | sync]');
+      throw usage('usage: /devices [list | enable ID | disable ID | sync | announce NAME [TYPE]]');
     }
     case '/whoami':
     case '/me':

@@ -319,6 +319,7 @@ export class ChatSession {
       case 'history':
         return this.history(cmd.hours);
       case 'devices':
+        if (cmd.action === 'announce') return this.announce(cmd.name ?? '', cmd.deviceType ?? 'desktop');
         return this.devices(cmd.action, cmd.installationId);
       case 'whoami': {
         const peers = this.options.peers?.();
@@ -429,6 +430,13 @@ export class ChatSession {
     const label = `history of ${chatLabel(chat)}`;
     const { received } = await this.withProgress(label, true, () => this.client.requestHistory(topics));
     this.notice(fetched(label, received));
+  }
+
+  /** Names this installation and sends PairInstallation to the account's other devices (they then /devices enable it). */
+  private async announce(name: string, deviceType: string): Promise<void> {
+    await this.client.setInstallationMetadata({ name, deviceType });
+    await this.client.sendPairInstallation();
+    this.notice(`announced this device as "${name}" (${deviceType}); on your other devices: /devices enable ${this.client.installationId}`);
   }
 
   private async devices(action: 'list' | 'enable' | 'disable' | 'sync', id: string | undefined): Promise<void> {
