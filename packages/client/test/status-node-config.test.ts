@@ -135,11 +135,19 @@ describe('status-node options → config', () => {
     expect(redact(url)).toBe('postgres://status:***@db.internal:5432/mailserver');
   });
 
+  it('--mailserver-key FILE: the asymmetric key of older-form requests, read from a file when the node starts', () => {
+    const c = parseStatusNodeArgv(['node', 'status-node', '--mailserver', '--mailserver-key', 'keys/ms.key', '--data-dir', '/d']);
+    expect(c.mailserver).toMatchObject({ enabled: true, asymKeyFile: resolve('keys/ms.key') });
+    expect(parseNodeOptions({ mailserver: true }).mailserver).not.toHaveProperty('asymKeyFile');
+    expectCode({ mailserver: true, mailserverKey: '  ' }, NODE_CONFIG_ERROR.INVALID_NODE_KEY, '--mailserver-key needs a file path');
+  });
+
   it('mailserver options without --mailserver are warnings, not silently taken', () => {
-    const c = parseNodeOptions({ mailserverPassword: 'pw', archive: 'sqlite:x.db', retentionDays: '3' });
+    const c = parseNodeOptions({ mailserverPassword: 'pw', mailserverKey: 'ms.key', archive: 'sqlite:x.db', retentionDays: '3' });
     expect(c.mailserver).toEqual({ enabled: false });
     expect(c.warnings).toEqual([
       '--mailserver-password has no effect without --mailserver',
+      '--mailserver-key has no effect without --mailserver',
       '--archive has no effect without --mailserver',
       '--retention-days has no effect without --mailserver',
     ]);

@@ -1,6 +1,6 @@
 // status-node in-process: real RLPx on 127.0.0.1 between the node and client nodes; relaying
 // (Waku, Whisper, and the bridge between them), mailserver history from SQLite, clean stop.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +123,43 @@ describe('startStatusNode (in-process, RLPx on 127.0.0.1)', () => {
 
     await carol.overlay.stop();
     await until(() => logs.some((l) => l.message.startsWith('peer left')), '"peer left" log');
+  });
+
+  it('--mailserver-key: an older-form request encrypted to that key is served; a bad key file stops the start', async () => {
+    const msKey = generatePrivateKey();
+    const keyFile = join(dataDir, 'mailserver.key');
+    await writeFile(keyFile, `${bytesToHex(msKey)}\n`);
+    const { node } = await startNode({ mailserver: true, mailserverKey: keyFile });
+    const sender = await client((o) => new WakuNode(o), node);
+    await post(sender, 'status-node-asym', 'kept for later');
+    await until(async () => (await node.archive!.count()) === 1, 'archived');
+
+    const nodeKey = generatePrivateKey();
+    const overlay = new RlpxOverlay({ host: '127.0.0.1', port: 0, privateKey: nodeKey });
+    const late = new WakuNode(overlay);
+    closers.push(() => overlay.stop());
+    closers.push(() => late.stop());
+    await late.start();
+    await overlay.start();
+    await overlay.connect(node.enode);
+    await until(() => late.peers().some((p) => p.id === node.nodeId), 'late client handshake');
+    const got = inbox(late, 'status-node-asym');
+    const now = Math.floor(Date.now() / 1000);
+    const result = await late.requestHistory({
+      peer: node.nodeId,
+      topics: [publicChatTopic('status-node-asym')],
+      from: now - 120,
+      to: now + 60,
+      envelopeForm: { mailserverPublicKey: getPublicKey(msKey), nodeKey },
+    });
+    expect(result.envelopes).toBe(1);
+    await until(() => got.length === 1, 'history through the asymmetric request');
+    expect(texts(got)).toEqual(['kept for later']);
+
+    await writeFile(keyFile, 'not a key');
+    await expect(startStatusNode(parseNodeOptions({ listen: '127.0.0.1:0', dataDir, mailserver: true, archive: 'sqlite::memory:', mailserverKey: keyFile }), { logger: () => undefined })).rejects.toMatchObject({
+      code: 'INVALID_NODE_KEY',
+    });
   });
 
   it('Whisper only: relays between two shh/6 clients; the Whisper mailserver client gets history', async () => {

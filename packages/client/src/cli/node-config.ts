@@ -104,7 +104,16 @@ export interface StatusNodeConfig {
   /** Packets per second; 0 or undefined: no limit. */
   rateLimits: { ip: number | undefined; peer: number | undefined; topic: number | undefined };
   light: boolean;
-  mailserver: { enabled: false } | { enabled: true; password: string | undefined; archive: ArchiveConfig; retentionSeconds: number };
+  mailserver:
+    | { enabled: false }
+    | {
+        enabled: true;
+        password: string | undefined;
+        /** A file holding the hex private key older-form requests may be encrypted to (status-go MailServerAsymKey). */
+        asymKeyFile?: string;
+        archive: ArchiveConfig;
+        retentionSeconds: number;
+      };
   staticNodes: string[];
   /** Bootstrap enode URLs (ENRs given on the command line are converted). */
   bootstrapNodes: string[];
@@ -133,6 +142,7 @@ export interface RawNodeOptions {
   light?: boolean;
   mailserver?: boolean;
   mailserverPassword?: string;
+  mailserverKey?: string;
   archive?: string;
   retentionDays?: string;
   static?: string[];
@@ -297,6 +307,7 @@ export function parseNodeOptions(raw: RawNodeOptions): StatusNodeConfig {
     mailserver = {
       enabled: true,
       password: raw.mailserverPassword,
+      ...(raw.mailserverKey !== undefined ? { asymKeyFile: resolve(raw.mailserverKey) } : {}),
       archive: archive ?? { kind: 'sqlite', path: join(dataDir, NODE_DEFAULTS.SQLITE_FILE) },
       retentionSeconds: Math.round((retentionDays ?? NODE_DEFAULTS.RETENTION_DAYS) * 86_400),
     };
@@ -305,6 +316,7 @@ export function parseNodeOptions(raw: RawNodeOptions): StatusNodeConfig {
     mailserver = { enabled: false };
     for (const [given, flag] of [
       [raw.mailserverPassword, '--mailserver-password'],
+      [raw.mailserverKey, '--mailserver-key'],
       [raw.archive, '--archive'],
       [raw.retentionDays, '--retention-days'],
     ] as const) {
@@ -313,6 +325,9 @@ export function parseNodeOptions(raw: RawNodeOptions): StatusNodeConfig {
   }
   if (raw.mailserverPassword !== undefined && raw.mailserverPassword === '') {
     throw new NodeConfigError(NODE_CONFIG_ERROR.CONFLICTING_OPTIONS, '--mailserver-password must not be empty');
+  }
+  if (raw.mailserverKey !== undefined && raw.mailserverKey.trim() === '') {
+    throw new NodeConfigError(NODE_CONFIG_ERROR.INVALID_NODE_KEY, '--mailserver-key needs a file path');
   }
 
   const staticNodes = (raw.static ?? []).map((e) => parseEnodeOption(e, '--static'));
@@ -386,6 +401,9 @@ export function createStatusNodeCommand(): Command {
     .addOption(new Option('--light', 'light node: advertises itself as such and never relays envelopes it receives (not for relays)'))
     .addOption(new Option('--mailserver', 'archive every envelope seen and serve history to peers that request it (P2P request 126 → 127 + 125)'))
     .addOption(new Option('--no-mailserver', 'plain relay: no archive, no history (the default)'))
+    .addOption(
+      new Option('--mailserver-key <file>', 'a file holding the hex private key older-form history requests may be encrypted to (status-go MailServerAsymKey; tried before the password)'),
+    )
     .addOption(
       new Option('--mailserver-password <pw>', 'password of the older envelope-wrapped history requests (status-go default: status-offline-inbox); without it such requests get an error, current MessagesRequest requests work regardless'),
     )
@@ -468,6 +486,17 @@ export type NodeLogger = (level: Exclude<LogLevel, 'silent'>, message: string) =
 const LEVEL_RANK: Record<LogLevel, number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
 /** A logger writing `time level message` lines to stderr for levels up to `level`. */
+/** The mailserver's asymmetric key from its file (hex, as a node key file). */
+async function readMailserverKey(path: string): Promise<Uint8Array> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new NodeConfigError(NODE_CONFIG_ERROR.NODE_KEY_IO, `--mailserver-key ${path}: ${(e as Error).message}`);
+  }
+  return parseNodeKeyHex(text, `--mailserver-key ${path}`);
+}
+
 export function stderrLogger(level: LogLevel): NodeLogger {
   return (l, message) => {
     if (LEVEL_RANK[l] <= LEVEL_RANK[level]) process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase().padEnd(5)} ${message}\n`);
@@ -575,10 +604,11 @@ export async function startStatusNode(config: StatusNodeConfig, options: StartSt
     const mailservers: MailServer[] = [];
     if (config.mailserver.enabled) {
       const ms = config.mailserver;
+      const asymKey = ms.asymKeyFile === undefined ? undefined : await readMailserverKey(ms.asymKeyFile);
       const opened = await openArchive(ms.archive);
       archive = opened;
       for (const n of nodes) {
-        const m = new MailServer(n, { archive: opened, password: ms.password, retentionSeconds: ms.retentionSeconds });
+        const m = new MailServer(n, { archive: opened, password: ms.password, asymKey, retentionSeconds: ms.retentionSeconds });
         m.on('request:served', (peerId, _id, envelopes, cursor) =>
           log('info', `${n.capability.name}: served ${envelopes} envelopes to ${peerId.slice(0, 16)}…${cursor.length > 0 ? ' (more to page)' : ''}`),
         );
