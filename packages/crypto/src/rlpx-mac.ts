@@ -151,9 +151,12 @@ export interface RlpxFrameCipher {
   sealHeader(block: Uint8Array): void;
   /** `block` = body plaintext (a multiple of 16) ‖ room (16): encrypted in place, the frame MAC written into the room. */
   sealBody(block: Uint8Array): void;
-  /** `block` = header ciphertext (16) ‖ header MAC (16): the decrypted header (a new array), or null when the MAC is wrong. */
+  /**
+   * `block` = header ciphertext (16) ‖ header MAC (16): the decrypted header (a new array), or null
+   * when the MAC is wrong. After a wrong MAC the stream is spent: the connection must be dropped.
+   */
   openHeader(block: Uint8Array): Uint8Array | null;
-  /** `block` = body ciphertext ‖ frame MAC (16): the decrypted body (a new array), or null when the MAC is wrong. */
+  /** `block` = body ciphertext ‖ frame MAC (16): the decrypted body (a new array), or null when the MAC is wrong (as `openHeader`). */
   openBody(block: Uint8Array): Uint8Array | null;
 }
 
@@ -161,6 +164,10 @@ function sameTag(a: Uint8Array, b: Uint8Array): boolean {
   let d = 0;
   for (let i = 0; i < BLOCK; i++) d |= a[i] ^ b[i];
   return d === 0;
+}
+
+function checkHeaderBlock(block: Uint8Array): void {
+  if (block.length !== 2 * BLOCK) throw new CryptoError(CRYPTO_ERROR.INVALID_LENGTH, `RLPx frame header block must be 32 bytes (header and MAC), got ${block.length}`);
 }
 
 function checkBody(block: Uint8Array): number {
@@ -177,6 +184,7 @@ class ComposedFrameCipher implements RlpxFrameCipher {
   ) {}
 
   sealHeader(block: Uint8Array): void {
+    checkHeaderBlock(block);
     const header = block.subarray(0, BLOCK);
     this.keystream.update(header, header);
     this.mac.updateHeader(header, block.subarray(BLOCK, 2 * BLOCK));
@@ -190,6 +198,7 @@ class ComposedFrameCipher implements RlpxFrameCipher {
   }
 
   openHeader(block: Uint8Array): Uint8Array | null {
+    checkHeaderBlock(block);
     const header = block.subarray(0, BLOCK);
     if (!sameTag(this.mac.updateHeader(header), block.subarray(BLOCK, 2 * BLOCK))) return null;
     return this.keystream.update(header);
@@ -216,6 +225,7 @@ class WasmFrameCipher extends ComposedFrameCipher {
   }
 
   override sealHeader(block: Uint8Array): void {
+    checkHeaderBlock(block);
     const m = this.engine.bytes();
     m.set(block.subarray(0, BLOCK), INPUT);
     this.keystream.keystream(m.subarray(KEYSTREAM, KEYSTREAM + BLOCK));
@@ -234,6 +244,7 @@ class WasmFrameCipher extends ComposedFrameCipher {
   }
 
   override openHeader(block: Uint8Array): Uint8Array | null {
+    checkHeaderBlock(block);
     const m = this.engine.bytes();
     m.set(block.subarray(0, 2 * BLOCK), INPUT);
     this.keystream.keystream(m.subarray(KEYSTREAM, KEYSTREAM + BLOCK));

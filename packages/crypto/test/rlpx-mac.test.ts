@@ -215,6 +215,9 @@ describe('RLPx frame cipher (keystream and MAC together)', () => {
     }
     const c = make(backend, new Uint8Array(32), new Uint8Array(32));
     expect(() => c.sealBody(new Uint8Array(20))).toThrow(CryptoError);
+    expect(() => c.sealHeader(new Uint8Array(16))).toThrow(CryptoError);
+    expect(() => c.openHeader(new Uint8Array(31))).toThrow(CryptoError);
+    expect(() => c.openBody(new Uint8Array(8))).toThrow(CryptoError);
     expect(() => createRlpxFrameCipher(new Uint8Array(16), new Uint8Array(32))).toThrow(CryptoError);
   });
 });
