@@ -30,9 +30,6 @@ class PortableKeccak256 implements Keccak256Hasher {
   }
 }
 
-/** Hands a hasher's wasm slot back once the hasher is garbage. */
-const slots = new FinalizationRegistry<{ engine: KeccakWasmEngine; slot: number }>(({ engine, slot }) => engine.free(slot));
-
 /** Each hasher owns a slot of our wasm module (`keccak-wasm.ts`); a digest pads a copy, never the state. */
 class FastKeccak256 implements Keccak256Hasher {
   private readonly slot: number;
@@ -41,9 +38,8 @@ class FastKeccak256 implements Keccak256Hasher {
     private readonly engine: KeccakWasmEngine,
     from?: number,
   ) {
-    this.slot = engine.alloc();
+    this.slot = engine.alloc(this);
     if (from !== undefined) engine.copySlot(from, this.slot);
-    slots.register(this, { engine, slot: this.slot });
   }
 
   update(data: Uint8Array): this {

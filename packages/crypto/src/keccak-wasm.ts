@@ -481,6 +481,9 @@ export function buildKeccakModule(): { bytes: Uint8Array; init(mem: Uint8Array):
   return { bytes, init, sbox };
 }
 
+/** Hands a slot back once the object that owned it is garbage. */
+const slotOwners = new FinalizationRegistry<{ engine: KeccakWasmEngine; slot: number }>(({ engine, slot }) => engine.free(slot));
+
 /**
  * One instance of the module with a slot allocator. Slots are handed back by `free` (callers tie
  * that to garbage collection); the memory grows by whole pages when slots run out.
@@ -506,7 +509,14 @@ export class KeccakWasmEngine {
     return this.u8;
   }
 
-  alloc(): number {
+  /** A slot, handed back by `free`, or by garbage collection once `owner` (when given) is unreachable. */
+  alloc(owner?: object): number {
+    const slot = this.take();
+    if (owner) slotOwners.register(owner, { engine: this, slot });
+    return slot;
+  }
+
+  private take(): number {
     const reused = this.freeSlots.pop();
     const slot = reused ?? this.nextSlot;
     if (reused === undefined) {

@@ -79,9 +79,6 @@ class PortableRlpxMac implements RlpxMac {
   }
 }
 
-/** Hands a MAC's wasm slot back once the MAC is garbage. */
-const slots = new FinalizationRegistry<{ engine: KeccakWasmEngine; slot: number }>(({ engine, slot }) => engine.free(slot));
-
 /**
  * The state, the AES-256 round keys and every step (digest, AES block, seed, re-absorb, tag)
  * stay in our wasm module (`keccak-wasm.ts`): one call per header and one per body.
@@ -93,9 +90,8 @@ class WasmRlpxMac implements RlpxMac {
     readonly engine: KeccakWasmEngine,
     secret: Uint8Array,
   ) {
-    this.slot = engine.alloc();
+    this.slot = engine.alloc(this);
     engine.setRoundKeys(this.slot, secret);
-    slots.register(this, { engine, slot: this.slot });
   }
 
   update(data: Uint8Array): void {

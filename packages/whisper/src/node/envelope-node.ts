@@ -690,11 +690,16 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
   }
 
   private withinRate(peer: PeerState): boolean {
-    const ipOk = peer.remoteAddress === undefined || this.ipLimiter.take(peer.remoteAddress);
-    const peerOk = this.peerLimiter.take(peer.id);
+    return this.withinLimits(peer, this.ipLimiter, this.peerLimiter, 1, 'rate limit');
+  }
+
+  /** Takes `cost` from the peer's per-IP and per-peer-id buckets; over either, the peer is dropped (USELESS_PEER). */
+  protected withinLimits(peer: PeerState, byIp: RateLimiter, byPeer: RateLimiter, cost: number, what: string): boolean {
+    const ipOk = peer.remoteAddress === undefined || byIp.take(peer.remoteAddress, cost);
+    const peerOk = byPeer.take(peer.id, cost);
     if (ipOk && peerOk) return true;
     this.stats.rateLimited++;
-    this.drop(peer, DISCONNECT_REASON.USELESS_PEER, `rate limit exceeded (${ipOk ? 'peer' : 'IP'})`);
+    this.drop(peer, DISCONNECT_REASON.USELESS_PEER, `${what} exceeded (${ipOk ? 'peer' : 'IP'})`);
     return false;
   }
 

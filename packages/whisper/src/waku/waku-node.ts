@@ -1,5 +1,5 @@
 import createDebug from 'debug';
-import { DISCONNECT_REASON, type Capability, type Overlay, type PeerLink, type DisconnectReason } from '@status-stack/p2p-overlay';
+import type { Capability, Overlay, PeerLink, DisconnectReason } from '@status-stack/p2p-overlay';
 import { isFullBloom, type Bloom } from '../bloom.js';
 import { EnvelopeNode, type PeerState } from '../node/envelope-node.js';
 import type { PooledEnvelope } from '../node/envelope-pool.js';
@@ -117,12 +117,7 @@ export class WakuNode extends EnvelopeNode {
   }
 
   protected override withinBytesRate(peer: PeerState, bytes: number): boolean {
-    const ipOk = peer.remoteAddress === undefined || this.ipBytes.take(peer.remoteAddress, bytes);
-    const peerOk = this.peerBytes.take(peer.id, bytes);
-    if (ipOk && peerOk) return true;
-    this.stats.rateLimited++;
-    this.drop(peer, DISCONNECT_REASON.USELESS_PEER, `bytes rate limit exceeded (${ipOk ? 'peer' : 'IP'})`);
-    return false;
+    return this.withinLimits(peer, this.ipBytes, this.peerBytes, bytes, 'bytes rate limit');
   }
 
   /** What the peer told us it wants: its topic interest, when it sent one. */
