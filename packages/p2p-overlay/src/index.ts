@@ -12,6 +12,16 @@ export {
 export { parseEnode, formatEnode, type Enode } from './enode.js';
 export { RlpxOverlay } from './rlpx-overlay.js';
 export {
+  decodeRlpStrict,
+  decodeRlpStrictAs,
+  checkRlpValue,
+  StrictRlpError,
+  P2P_SCHEMA,
+  type RlpSchema,
+  type RlpValue,
+} from './rlp-strict.js';
+export { encodeHello, decodeHello, sortCapabilities, P2P_VERSION, type Hello } from './hello.js';
+export {
   createEnr,
   decodeEnr,
   enrToEnode,

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import debugFactory from 'debug';
-import { RLP } from '@ethereumjs/rlp';
 import {
   bytesToHex,
   generatePrivateKey,
@@ -9,7 +8,6 @@ import {
   hexToBytes,
   isValidPrivateKey,
   isValidPublicKey,
-  utf8ToBytes,
 } from '@status-stack/crypto';
 import {
   DISCONNECT_REASON,
@@ -25,41 +23,27 @@ import { QueuedLink } from './link.js';
 import { OverlayError, OVERLAY_ERROR } from './errors.js';
 import { formatEnode, parseEnode } from './enode.js';
 import { reasonText } from './memory-overlay.js';
-import { installFrameCodec, installFrameWriter, type FrameSender } from './frame-mac.js';
-import { snappyCompress, snappyUncompress } from './snappy.js';
-import { Peer, type Devp2pCapability, type Devp2pPeer, type Devp2pPeerOptions } from './devp2p.js';
+import { RlpxSession, SessionFailure } from './rlpx-session.js';
+import { MAX_FRAME_SIZE } from './rlpx-frame.js';
+import type { Hello } from './hello.js';
 
 const log = debugFactory('status:p2p-overlay:rlpx');
 
-/** devp2p p2p-protocol message ids (rlpx.md, "p2p Capability"). */
-const P2P_MESSAGE = { HELLO: 0x00, DISCONNECT: 0x01, PING: 0x02, PONG: 0x03 } as const;
-/** Frame sizes are a 24-bit field (rlpx.md, "Framing"). */
-const MAX_FRAME_SIZE = 0xffffff;
 /** EIP-706: a message whose uncompressed size exceeds 16 MiB is a protocol error. */
 const MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
 /** How long a closing socket may take to flush our Disconnect before it is destroyed. */
 const CLOSE_GRACE_MS = 500;
-/** Ids 0x00..0x0f belong to the p2p protocol itself. */
-const P2P_PROTOCOL_LENGTH = 0x10;
-/**
- * What devp2p is handed instead of a capability message it would misroute: id 0x04, an unused
- * p2p id its dispatcher ignores, with an empty RLP list (snappy-compressed after a v5 Hello).
- */
-const NOOP_BODY = Uint8Array.of(0x04, 0xc0);
-const EMPTY_LIST = Uint8Array.of(0xc0);
-const EMPTY_LIST_SNAPPY = snappyCompress(EMPTY_LIST);
-const NOOP_BODY_SNAPPY = Uint8Array.of(0x04, ...EMPTY_LIST_SNAPPY);
-
-type PeerInternals = Devp2pPeer;
 
 /** One TCP connection, from accept/dial to close. */
 interface Conn {
   readonly socket: net.Socket;
   readonly inbound: boolean;
-  peer: PeerInternals;
+  session: RlpxSession;
   id: string | undefined;
   info: PeerInfo | undefined;
   links: RlpxLink[];
+  /** Each matched capability's link, by name. */
+  linkByCap: Map<string, RlpxLink>;
   handshakeTimer: NodeJS.Timeout | undefined;
   pingTimer: NodeJS.Timeout | undefined;
   pongTimer: NodeJS.Timeout | undefined;
@@ -69,24 +53,8 @@ interface Conn {
   /** Why we dropped it, for the log and the pending dial. */
   why: string | undefined;
   readonly done: Promise<void>;
-  /** Our frame writer (`frame-mac.ts`), installed with the connection's devp2p Peer. */
-  send: FrameSender;
   onAdded?: (info: PeerInfo) => void;
   onFailed?: (err: Error) => void;
-}
-
-/** A capability as one connection sees it; devp2p instantiates it with `(version, peer, send)`. */
-interface CapabilityProtocol {
-  readonly link: RlpxLink;
-  _handleMessage(code: number, payload: Uint8Array): void;
-}
-type ProtocolCtor = new (version: number, peer: unknown, send: (code: number, data: Uint8Array) => void) => CapabilityProtocol;
-
-/** An error thrown by the layer above while handling a message: the peer gets SUBPROTOCOL_ERROR. */
-class SubprotocolFailure extends Error {
-  constructor(override readonly cause: Error) {
-    super(cause.message);
-  }
 }
 
 class RlpxLink extends QueuedLink {
@@ -94,9 +62,8 @@ class RlpxLink extends QueuedLink {
     peerId: string,
     capability: Capability,
     remoteAddress: string | undefined,
-    /** Frames `code` (relative to the capability) with the payload, snappy-compressing it on request. */
-    private readonly sendFrame: (code: number, payload: Uint8Array, compress: boolean) => void,
-    private readonly compress: () => boolean,
+    /** Frames `code` (relative to the capability) with the payload. */
+    private readonly sendFrame: (code: number, payload: Uint8Array) => void,
     closePeer: (reason: DisconnectReason) => void,
     onHandlerError: (e: Error) => void,
   ) {
@@ -104,9 +71,7 @@ class RlpxLink extends QueuedLink {
   }
 
   protected transmit(code: number, payload: Uint8Array): void {
-    // EIP-706: once both Hellos say version >= 5, every message after Hello is snappy-compressed;
-    // devp2p decompresses inbound but leaves outbound compression to the subprotocol.
-    this.sendFrame(code, payload, this.compress());
+    this.sendFrame(code, payload);
   }
 }
 
@@ -117,34 +82,6 @@ interface Registration {
 
 function wrapSocketBuffer(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/** Reads the snappy preamble (varint uncompressed length); undefined when it is malformed. */
-function snappyLength(data: Uint8Array, start: number): number | undefined {
-  let result = 0;
-  let shift = 0;
-  for (let i = start; i < data.length && i < start + 5; i++) {
-    result += (data[i] & 0x7f) * 2 ** shift;
-    if ((data[i] & 0x80) === 0) return result;
-    shift += 7;
-  }
-  return undefined;
-}
-
-/**
- * Checks a Hello's shape before devp2p reads it without checks:
- * `[version, clientId, [[name, version], ...], port, id(64), ...]` (extra elements allowed, EIP-8).
- */
-function checkHello(rlp: Uint8Array): void {
-  const h = RLP.decode(rlp) as unknown;
-  const isBytes = (x: unknown, max: number) => x instanceof Uint8Array && x.length <= max;
-  if (!Array.isArray(h) || h.length < 5) throw new Error('not a list of at least 5 items');
-  if (!isBytes(h[0], 4) || !isBytes(h[1], 1024) || !isBytes(h[3], 4)) throw new Error('bad version, client id or port');
-  if (!(h[4] instanceof Uint8Array) || h[4].length !== 64) throw new Error('node id must be 64 bytes');
-  if (!Array.isArray(h[2])) throw new Error('capabilities must be a list');
-  for (const c of h[2] as unknown[]) {
-    if (!Array.isArray(c) || c.length < 2 || !isBytes(c[0], 32) || !isBytes(c[1], 4)) throw new Error('bad capability entry');
-  }
 }
 
 /**
@@ -158,7 +95,10 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
   readonly nodeId: string;
   private readonly privateKey: Uint8Array;
   private readonly idBytes: Uint8Array;
-  private readonly opts: Required<Omit<RlpxOverlayOptions, 'privateKey' | 'announceHost'>> & { announceHost: string | undefined };
+  private readonly opts: Required<Omit<RlpxOverlayOptions, 'privateKey' | 'announceHost' | 'tap'>> & {
+    announceHost: string | undefined;
+    tap: RlpxOverlayOptions['tap'];
+  };
   private readonly registrations: Registration[] = [];
   private readonly conns = new Set<Conn>();
   private readonly peerMap = new Map<string, Conn>();
@@ -185,6 +125,7 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       pingTimeoutMs: opts.pingTimeoutMs ?? 10_000,
       maxFrameSize: Math.min(opts.maxFrameSize ?? MAX_FRAME_SIZE, MAX_FRAME_SIZE),
       maxMessageSize: opts.maxMessageSize ?? MAX_MESSAGE_SIZE,
+      tap: opts.tap,
     };
   }
 
@@ -342,10 +283,11 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
     const conn: Conn = {
       socket,
       inbound,
-      peer: undefined as unknown as PeerInternals,
+      session: undefined as unknown as RlpxSession,
       id: undefined,
       info: undefined,
       links: [],
+      linkByCap: new Map(),
       handshakeTimer: undefined,
       pingTimer: undefined,
       pongTimer: undefined,
@@ -353,27 +295,8 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       reason: undefined,
       why: undefined,
       done: new Promise<void>((r) => (resolveDone = r)),
-      send: Object.assign(() => undefined, { flush: () => {} }),
     };
-    const peerOptions: Devp2pPeerOptions = {
-      socket,
-      remoteId,
-      privateKey: this.privateKey,
-      id: this.idBytes,
-      timeout: this.opts.pingTimeoutMs,
-      clientId: utf8ToBytes(this.opts.clientId),
-      capabilities: this.devp2pCapabilities(conn),
-      common: undefined,
-      port: this.listenPort ?? 0,
-    };
-    const peer = new Peer(peerOptions);
-    conn.peer = peer;
-    installFrameCodec(peer._eciesSession);
-    conn.send = installFrameWriter(peer);
     this.conns.add(conn);
-    this.guard(conn);
-    peer.events.on('error', (err: Error) => this.onPeerError(conn, err));
-    peer.events.once('connect', () => this.onHandshake(conn));
     socket.once('close', () => {
       this.onClose(conn);
       resolveDone();
@@ -384,188 +307,93 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       this.report(conn, err);
       this.drop(conn, DISCONNECT_REASON.TIMEOUT, err.message);
     }, this.opts.handshakeTimeoutMs);
+    conn.session = new RlpxSession(
+      {
+        privateKey: this.privateKey,
+        nodeId: this.idBytes,
+        remoteId,
+        clientId: this.opts.clientId,
+        listenPort: this.listenPort ?? 0,
+        capabilities: this.registrations.map((r) => r.capability),
+        maxFrameSize: this.opts.maxFrameSize,
+        maxMessageSize: this.opts.maxMessageSize,
+        tap: this.opts.tap,
+      },
+      {
+        write: (chunk) => {
+          if (!socket.destroyed) socket.write(chunk);
+        },
+        onReady: (hello) => this.onHandshake(conn, hello),
+        onMessage: (cap, code, payload) => {
+          const link = conn.linkByCap.get(cap.name);
+          link?.receive(code, wrapSocketBuffer(payload));
+        },
+        onDisconnect: (reason) => {
+          conn.reason ??= reason ?? DISCONNECT_REASON.DISCONNECT_REQUESTED;
+          conn.why ??= `remote disconnected: ${reasonText(conn.reason)}`;
+          this.close(conn);
+        },
+        onPong: () => {
+          clearTimeout(conn.pongTimer);
+          conn.pongTimer = undefined;
+        },
+      },
+    );
+    socket.on('data', (chunk: Buffer) => {
+      if (conn.closing) return;
+      try {
+        conn.session.receive(wrapSocketBuffer(chunk));
+      } catch (e) {
+        this.onSessionFailure(conn, e);
+      }
+    });
     return conn;
   }
 
-  /** Bounds what devp2p will buffer and decompress, and routes its disconnects through `drop`. */
-  private guard(conn: Conn): void {
-    const peer = conn.peer;
-    const session = peer._eciesSession;
-    const parseHeader = session.parseHeader.bind(session);
-    const parseBody = session.parseBody.bind(session);
-    let override: number | undefined;
-    session.parseHeader = (data) => {
-      let size: number | undefined;
-      try {
-        size = parseHeader(data);
-      } catch (e) {
-        override = DISCONNECT_REASON.PROTOCOL_ERROR;
-        throw e;
-      }
-      if (size !== undefined && size > this.opts.maxFrameSize) {
-        override = DISCONNECT_REASON.PROTOCOL_ERROR;
-        throw new OverlayError(OVERLAY_ERROR.FRAME_TOO_LARGE, `frame of ${size} bytes from ${this.remote(conn)} exceeds ${this.opts.maxFrameSize}`);
-      }
-      return size;
-    };
-    session.parseBody = (data) => {
-      let body: Uint8Array | undefined;
-      try {
-        body = parseBody(data);
-      } catch (e) {
-        override = DISCONNECT_REASON.PROTOCOL_ERROR;
-        throw e;
-      }
-      const hello = peer.getHelloMessage();
-      if (body && hello === null && body[0] === 0x80) {
-        try {
-          checkHello(body.subarray(1));
-        } catch (e) {
-          override = DISCONNECT_REASON.PROTOCOL_ERROR;
-          throw new OverlayError(OVERLAY_ERROR.HANDSHAKE_FAILED, `bad Hello from ${this.remote(conn)}: ${(e as Error).message}`);
-        }
-      }
-      if (!body || hello === null) return body;
-      try {
-        return this.dispatch(conn, body, hello.protocolVersion >= 5);
-      } catch (e) {
-        override = e instanceof SubprotocolFailure ? DISCONNECT_REASON.SUBPROTOCOL_ERROR : DISCONNECT_REASON.PROTOCOL_ERROR;
-        throw e instanceof SubprotocolFailure ? e.cause : e;
-      }
-    };
-    peer.disconnect = (reason: number = DISCONNECT_REASON.DISCONNECT_REQUESTED) => {
-      const r = override ?? reason;
-      override = undefined;
-      this.drop(conn, r, `devp2p: ${reasonText(r)}`);
-    };
+  private onSessionFailure(conn: Conn, e: unknown): void {
+    const reason = e instanceof SessionFailure ? e.reason : DISCONNECT_REASON.PROTOCOL_ERROR;
+    const base = e instanceof OverlayError ? e : new OverlayError(OVERLAY_ERROR.MALFORMED_MESSAGE, String(e));
+    const err = new OverlayError(base.code, `${this.remote(conn)}: ${base.message}`);
+    log('peer %s error: %s', this.remote(conn), err.message);
+    this.report(conn, err);
+    this.drop(conn, reason, err.message);
   }
 
-  /**
-   * Routes one decrypted frame body (`rlp(code) ‖ payload`). devp2p reads the message id as the
-   * body's first byte, which breaks for ids >= 0x80 (e.g. `waku/1` after `shh/6`, at 0x90): so
-   * capability messages are delivered here, and devp2p is handed a no-op p2p message in their
-   * place. p2p messages (ids < 0x10) go back to devp2p unchanged.
-   */
-  private dispatch(conn: Conn, body: Uint8Array, compressed: boolean): Uint8Array {
-    // devp2p keeps parsing frames already buffered after we dropped the peer: ignore them.
-    if (conn.closing) return compressed ? NOOP_BODY_SNAPPY : NOOP_BODY;
-    const peerDesc = this.remote(conn);
-    if (body.length === 0) throw new OverlayError(OVERLAY_ERROR.MALFORMED_MESSAGE, `empty frame from ${peerDesc}`);
-    const b0 = body[0];
-    let code: number;
-    let start: number;
-    if (b0 < 0x80) {
-      code = b0;
-      start = 1;
-    } else if (b0 === 0x80) {
-      code = 0;
-      start = 1;
-    } else if (b0 <= 0x84 && body.length >= 1 + (b0 - 0x80) && body[1] !== 0) {
-      start = 1 + (b0 - 0x80);
-      code = 0;
-      for (let i = 1; i < start; i++) code = code * 256 + body[i];
-      if (code < 0x80) throw new OverlayError(OVERLAY_ERROR.MALFORMED_MESSAGE, `non-canonical message id 0x${bytesToHex(body.subarray(0, start))} from ${peerDesc}`);
-    } else {
-      throw new OverlayError(OVERLAY_ERROR.MALFORMED_MESSAGE, `bad message id prefix 0x${b0.toString(16)} from ${peerDesc}`);
-    }
-    let payload = body.subarray(start);
-    if (compressed) {
-      const len = snappyLength(payload, 0);
-      if (len === undefined) throw new OverlayError(OVERLAY_ERROR.MALFORMED_MESSAGE, `bad snappy length in message 0x${code.toString(16)} from ${peerDesc}`);
-      if (len > this.opts.maxMessageSize) {
-        throw new OverlayError(OVERLAY_ERROR.MESSAGE_TOO_LARGE, `message of ${len} bytes from ${peerDesc} exceeds ${this.opts.maxMessageSize}`);
-      }
-    }
-    if (code === P2P_MESSAGE.PONG) {
-      clearTimeout(conn.pongTimer);
-      conn.pongTimer = undefined;
-    }
-    if (code < P2P_PROTOCOL_LENGTH) return body;
-    const desc = conn.peer._protocols.find((d) => code >= d.offset && code < d.offset + (d.length ?? 0));
-    if (!desc) throw new OverlayError(OVERLAY_ERROR.INVALID_CODE, `unknown message id 0x${code.toString(16)} from ${peerDesc}`);
-    if (compressed) {
-      try {
-        payload = snappyUncompress(payload, this.opts.maxMessageSize);
-      } catch (e) {
-        throw new OverlayError(OVERLAY_ERROR.MALFORMED_MESSAGE, `bad snappy data in message 0x${code.toString(16)} from ${peerDesc}: ${(e as Error).message}`);
-      }
-    }
-    const link = (desc.protocol as CapabilityProtocol).link;
-    try {
-      link.receive(code - desc.offset, wrapSocketBuffer(payload));
-    } catch (e) {
-      throw new SubprotocolFailure(e instanceof Error ? e : new Error(String(e)));
-    }
-    return compressed ? NOOP_BODY_SNAPPY : NOOP_BODY;
-  }
-
-  private devp2pCapabilities(conn: Conn): Devp2pCapability[] {
-    const closePeer = (reason: DisconnectReason) => this.drop(conn, reason, 'closed by link');
-    const reportError = (e: Error) => this.report(conn, e);
-    return this.registrations.map((reg) => {
-      const cap = reg.capability;
-      const Protocol: ProtocolCtor = class implements CapabilityProtocol {
-        readonly link: RlpxLink;
-        constructor(_version: number, peer: unknown) {
-          const p = peer as PeerInternals;
-          const id = bytesToHex(p.getId() ?? new Uint8Array(0));
-          // devp2p assigns the message-id offsets once every capability is constructed.
-          let offset: number | undefined;
-          const sendFrame = (code: number, payload: Uint8Array, compress: boolean) => {
-            offset ??= p._protocols.find((d) => d.protocol === this)?.offset;
-            if (offset === undefined) throw new OverlayError(OVERLAY_ERROR.PEER_CLOSED, `${cap.name}/${cap.version} is not active on this connection`);
-            conn.send(offset + code, payload, compress);
-          };
-          this.link = new RlpxLink(
-            id,
-            cap,
-            conn.socket.remoteAddress,
-            sendFrame,
-            () => (p.getHelloMessage()?.protocolVersion ?? 0) >= 5,
-            closePeer,
-            (e) => reportError(e),
-          );
-          conn.links.push(this.link);
-        }
-        _handleMessage(): void {
-          // Never reached: `dispatch` delivers capability messages before devp2p sees them.
-        }
-      };
-      Object.defineProperty(Protocol, 'name', { value: `${cap.name}${cap.version}` });
-      const devCap: Devp2pCapability = { name: cap.name, version: cap.version, length: cap.length, constructor: Protocol };
-      return devCap;
-    });
-  }
-
-  private onHandshake(conn: Conn): void {
+  private onHandshake(conn: Conn, hello: Hello): void {
     clearTimeout(conn.handshakeTimer);
     if (conn.closing) return;
-    const id = bytesToHex(conn.peer.getId() ?? new Uint8Array(0));
+    const id = hello.nodeId;
     conn.id = id;
-    // devp2p takes an inbound peer's id from its Hello; the id that counts is the key it proved
-    // in the handshake (go-ethereum: DiscUnexpectedIdentity when they differ).
-    const proven = conn.peer._eciesSession._remotePublicKey;
-    if (!proven || bytesToHex(proven.subarray(proven.length - 64)) !== id) {
-      const err = new OverlayError(OVERLAY_ERROR.HANDSHAKE_FAILED, `Hello id ${id.slice(0, 16)}… from ${this.remote(conn)} is not the handshake key`);
-      this.report(conn, err);
-      return this.drop(conn, DISCONNECT_REASON.UNEXPECTED_IDENTITY, err.message);
-    }
     if (id === this.nodeId) return this.drop(conn, DISCONNECT_REASON.SAME_IDENTITY, 'connected to self');
     if (this.peerMap.has(id)) return this.drop(conn, DISCONNECT_REASON.ALREADY_CONNECTED, 'already connected');
     if (this.peerMap.size >= this.opts.maxPeers) return this.drop(conn, DISCONNECT_REASON.TOO_MANY_PEERS, 'too many peers');
-    const hello = conn.peer.getHelloMessage();
+    const closePeer = (reason: DisconnectReason) => this.drop(conn, reason, 'closed by link');
+    const reportError = (e: Error) => this.report(conn, e);
+    for (const { capability, offset } of conn.session.sharedCapabilities) {
+      const link = new RlpxLink(
+        id,
+        capability,
+        conn.socket.remoteAddress,
+        (code, payload) => {
+          if (conn.closing) throw new OverlayError(OVERLAY_ERROR.PEER_CLOSED, `${capability.name}/${capability.version} to ${id.slice(0, 16)} is closing`);
+          conn.session.send(offset + code, payload);
+        },
+        closePeer,
+        reportError,
+      );
+      conn.links.push(link);
+      conn.linkByCap.set(capability.name, link);
+    }
     const info: PeerInfo = {
       id,
       remoteAddress: conn.socket.remoteAddress,
       remotePort: conn.socket.remotePort,
-      clientId: hello?.clientId ?? '',
+      clientId: hello.clientId,
       inbound: conn.inbound,
       capabilities: conn.links.map((l) => l.capability),
     };
     conn.info = info;
     this.peerMap.set(id, conn);
-    // Our own keepalive replaces devp2p's fixed 15 s one, so its interval and timeout are options.
-    if (conn.peer._pingIntervalId) clearInterval(conn.peer._pingIntervalId);
     conn.pingTimer = setInterval(() => this.ping(conn), this.opts.pingIntervalMs);
     conn.pingTimer.unref();
     log('peer added %s… %s (%s)', id.slice(0, 16), info.clientId, info.capabilities.map((c) => `${c.name}/${c.version}`).join(','));
@@ -585,21 +413,12 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
 
   private ping(conn: Conn): void {
     if (conn.closing) return;
-    const compressed = (conn.peer.getHelloMessage()?.protocolVersion ?? 0) >= 5;
-    conn.peer._sendMessage(P2P_MESSAGE.PING, compressed ? EMPTY_LIST_SNAPPY : EMPTY_LIST);
+    conn.session.ping();
     conn.pongTimer ??= setTimeout(() => {
       const err = new OverlayError(OVERLAY_ERROR.PING_TIMEOUT, `no pong from ${this.remote(conn)} within ${this.opts.pingTimeoutMs} ms`);
       this.report(conn, err);
       this.drop(conn, DISCONNECT_REASON.TIMEOUT, err.message);
     }, this.opts.pingTimeoutMs);
-  }
-
-  private onPeerError(conn: Conn, err: Error): void {
-    // devp2p has already asked to disconnect (through `guard`) when the error came from parsing.
-    log('peer %s error: %s', this.remote(conn), err.message);
-    const wrapped = err instanceof OverlayError ? err : new OverlayError(conn.info ? OVERLAY_ERROR.MALFORMED_MESSAGE : OVERLAY_ERROR.HANDSHAKE_FAILED, `${this.remote(conn)}: ${err.message}`);
-    this.report(conn, wrapped);
-    if (!conn.closing && !conn.info) this.drop(conn, DISCONNECT_REASON.PROTOCOL_ERROR, wrapped.message);
   }
 
   /**
@@ -608,29 +427,28 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
    */
   private drop(conn: Conn, reason: number, why: string): void {
     if (conn.closing) return;
-    conn.closing = true;
     conn.reason ??= reason;
-    conn.why = why;
-    clearTimeout(conn.handshakeTimer);
-    clearInterval(conn.pingTimer);
-    clearTimeout(conn.pongTimer);
+    conn.why ??= why;
     log('dropping %s: %s (%s)', this.remote(conn), reasonText(reason), why);
-    const peer = conn.peer;
-    const socket = conn.socket;
-    if (peer._eciesSession._egressAes && !peer._closed && !socket.destroyed) {
+    if (!conn.socket.destroyed) {
       try {
-        let data: Uint8Array = RLP.encode([reason]);
-        if ((peer.getHelloMessage()?.protocolVersion ?? 0) >= 5) data = snappyCompress(data);
-        peer._sendMessage(P2P_MESSAGE.DISCONNECT, data);
-        // Frames leave a tick at a time; this tick's (the Disconnect last) must go before the end.
-        conn.send.flush();
-        peer._disconnectReason = reason;
-        peer._disconnectWe = true;
+        conn.session.disconnect(reason);
       } catch (e) {
         log('could not send Disconnect to %s: %s', this.remote(conn), (e as Error).message);
       }
     }
-    peer._closed = true;
+    this.close(conn);
+  }
+
+  /** Ends the socket (after what is queued) and destroys it if the peer does not close. */
+  private close(conn: Conn): void {
+    if (conn.closing) return;
+    conn.closing = true;
+    clearTimeout(conn.handshakeTimer);
+    clearInterval(conn.pingTimer);
+    clearTimeout(conn.pongTimer);
+    conn.session.flush();
+    const socket = conn.socket;
     if (socket.destroyed) return;
     socket.end();
     setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
@@ -640,10 +458,10 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
     clearTimeout(conn.handshakeTimer);
     clearInterval(conn.pingTimer);
     clearTimeout(conn.pongTimer);
+    conn.closing = true;
     this.conns.delete(conn);
-    const peer = conn.peer;
-    // A Disconnect from the remote sets devp2p's reason; a bare TCP close is a network error.
-    const reason = conn.reason ?? peer._disconnectReason ?? DISCONNECT_REASON.NETWORK_ERROR;
+    // A Disconnect from the remote sets the reason; a bare TCP close is a network error.
+    const reason = conn.reason ?? DISCONNECT_REASON.NETWORK_ERROR;
     if (conn.info && conn.id !== undefined && this.peerMap.get(conn.id) === conn) {
       this.peerMap.delete(conn.id);
       for (const l of conn.links) l.markClosed(reason);

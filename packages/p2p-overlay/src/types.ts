@@ -120,6 +120,12 @@ export interface RlpxOverlayOptions {
   maxFrameSize?: number;
   /** Largest uncompressed message accepted (default 16 MiB, EIP-706). */
   maxMessageSize?: number;
+  /**
+   * Sees every message of every connection, in and out, as the peer's decoder sees it: the
+   * absolute message id and the uncompressed payload (Hello included). For wire checks and
+   * inspection tools; it must not throw or keep the buffers.
+   */
+  tap?: (direction: 'in' | 'out', code: number, payload: Uint8Array) => void;
 }
 
 /**

@@ -82,6 +82,8 @@ describe('RlpxOverlay: bad input', () => {
       if (socket.destroyed) resolve();
       socket.on('error', () => {});
       socket.once('close', () => resolve());
+      // Read what the node sends (its ack and Hello), so that its close is seen.
+      socket.resume();
     });
   }
 
@@ -105,6 +107,41 @@ describe('RlpxOverlay: bad input', () => {
     await closed;
     await until(() => peerErrors.length > 0, 'peer:error');
     expect((peerErrors[0].err as OverlayError).code).toBe(OVERLAY_ERROR.HANDSHAKE_FAILED);
+    await stillServesB();
+  });
+
+  it('a valid auth and trailing bytes in one write: dropped at once (INVALID_MAC), and the node keeps accepting peers', async () => {
+    // The write that used to spin the node forever: the frame parse ran before its cipher existed.
+    for (const trailing of [32, 33, 100, 4096]) {
+      const s = await connectSocket(a.port);
+      const closed = closedByServer(s);
+      const t0 = Date.now();
+      s.write(Uint8Array.of(...authMessage(a.nodeId), ...new Uint8Array(trailing)));
+      await closed;
+      expect(Date.now() - t0).toBeLessThan(HANDSHAKE_TIMEOUT_MS);
+    }
+    expect(peerErrors.map((e) => (e.err as OverlayError).code)).toEqual(Array(4).fill(OVERLAY_ERROR.INVALID_MAC));
+    // An honest new peer handshakes within a second.
+    const c = new RlpxOverlay();
+    c.register(SHH6, () => {});
+    await c.start();
+    try {
+      const t0 = Date.now();
+      await c.connect(a.enode);
+      expect(Date.now() - t0).toBeLessThan(1000);
+    } finally {
+      await c.stop();
+    }
+    await stillServesB();
+  });
+
+  it('a frame header announcing more than maxFrameSize is refused before its body arrives', async () => {
+    const evil = await evilPeer(a.port, a.nodeId, [SHH6]);
+    await until(() => a.peers().length === 2, 'evil peer added');
+    // Only the header of a 5,000-byte frame goes out; the body never does.
+    evil.sendHeaderOnly(5000);
+    expect(await evil.closed).toBe(DISCONNECT_REASON.PROTOCOL_ERROR);
+    expect(peerErrors.map((e) => (e.err as OverlayError).code)).toEqual([OVERLAY_ERROR.FRAME_TOO_LARGE]);
     await stillServesB();
   });
 

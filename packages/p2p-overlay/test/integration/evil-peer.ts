@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { ECIES, Peer, type Devp2pPeerOptions } from '../../src/devp2p.js';
+import { ECIES, Peer, type Devp2pPeerOptions } from '../oracle/devp2p.js';
 
 import { generatePrivateKey, getPublicKey, hexToBytes, utf8ToBytes } from '@status-stack/crypto';
 
@@ -11,6 +11,8 @@ export interface EvilPeer {
   socket: net.Socket;
   /** Sends one framed message with an absolute message id and raw (already compressed or not) data. */
   sendFrame(code: number, data: Uint8Array): void;
+  /** Sends only the header of a frame of `size` bytes. */
+  sendHeaderOnly(size: number): void;
   /** Resolves with the disconnect reason the remote gave (undefined if it just closed). */
   closed: Promise<number | undefined>;
   /** Every decrypted frame body received, `rlp(message id) ‖ payload`, as on the wire. */
@@ -76,6 +78,7 @@ export async function evilPeer(
   return {
     socket,
     sendFrame: (code, data) => void peer._sendMessage(code, data),
+    sendHeaderOnly: (size) => void socket.write(session.createBlockHeader(size)!),
     closed,
     bodies,
     silence: () => {

@@ -44,7 +44,7 @@ describe('RlpxOverlay wire format', () => {
     const [version, clientId, caps, port, id] = RLP.decode(hello.subarray(1)) as [Uint8Array, Uint8Array, Uint8Array[][], Uint8Array, Uint8Array];
     expect(bytesToHex(version)).toBe('05');
     expect(bytesToUtf8(clientId)).toBe('status-stack/test');
-    expect(caps.map(([n, v]) => `${bytesToUtf8(n)}/${bytesToHex(v)}`)).toEqual(['waku/01', 'shh/06']);
+    expect(caps.map(([n, v]) => `${bytesToUtf8(n)}/${bytesToHex(v)}`)).toEqual(['shh/06', 'waku/01']);
     expect(Number(`0x${bytesToHex(port)}`)).toBe(a.port);
     expect(bytesToHex(id)).toBe(a.nodeId);
 
