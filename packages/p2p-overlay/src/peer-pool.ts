@@ -17,6 +17,8 @@ interface Candidate {
   sticky: boolean;
   failures: number;
   nextAttemptAt: number;
+  /** When the current connection was made (0: not connected). */
+  connectedAt: number;
   dialing: boolean;
   seq: number;
 }
@@ -35,6 +37,8 @@ export class PeerPool extends EventEmitter {
   private readonly max: number;
   private readonly backoffInitial: number;
   private readonly backoffMax: number;
+  private readonly jitter: number;
+  private readonly stableAfter: number;
   private readonly maxDials: number;
   private readonly cacheSize: number;
   private running = false;
@@ -54,6 +58,8 @@ export class PeerPool extends EventEmitter {
     this.max = Math.max(opts.maxPeers ?? 6, this.min);
     this.backoffInitial = opts.backoffInitialMs ?? 1000;
     this.backoffMax = opts.backoffMaxMs ?? 5 * 60_000;
+    this.jitter = Math.min(Math.max(opts.backoffJitter ?? 0.25, 0), 1);
+    this.stableAfter = opts.stableAfterMs ?? 30_000;
     this.maxDials = opts.maxConcurrentDials ?? 4;
     this.cacheSize = opts.cacheSize ?? 32;
     for (const e of opts.trustedNodes ?? []) this.trusted.add(parseEnode(e).id);
@@ -135,19 +141,21 @@ export class PeerPool extends EventEmitter {
       existing.sticky ||= sticky;
       if (SOURCE_RANK[source] < SOURCE_RANK[existing.source]) existing.source = source;
     } else {
-      this.candidates.set(id, { enode, id, source, sticky, failures: 0, nextAttemptAt: 0, dialing: false, seq: this.seq++ });
+      this.candidates.set(id, { enode, id, source, sticky, failures: 0, nextAttemptAt: 0, connectedAt: 0, dialing: false, seq: this.seq++ });
     }
     if (maintain) this.maintain();
   }
 
+  /** Exponential in the failures, capped, spread by the jitter. */
   private backoff(failures: number): number {
-    return Math.min(this.backoffInitial * 2 ** Math.max(0, failures - 1), this.backoffMax);
+    const base = Math.min(this.backoffInitial * 2 ** Math.max(0, failures - 1), this.backoffMax);
+    return Math.round(base * (1 - this.jitter + 2 * this.jitter * Math.random()));
   }
 
   private peerAdded(p: PeerInfo): void {
     const c = this.candidates.get(p.id);
     if (c) {
-      c.failures = 0;
+      c.connectedAt = Date.now();
       c.nextAttemptAt = 0;
     }
     this.maintain();
@@ -155,14 +163,20 @@ export class PeerPool extends EventEmitter {
 
   private peerRemoved(p: PeerInfo, reason: number): void {
     const c = this.candidates.get(p.id);
-    if (c && reason !== DISCONNECT_REASON.CLIENT_QUITTING) {
-      c.failures++;
-      c.nextAttemptAt = Date.now() + this.backoff(c.failures);
-    } else if (c) {
+    let wait = Infinity;
+    if (c) {
+      const now = Date.now();
+      // Failures are forgotten only for a connection that lasted: a peer that drops us right after
+      // the handshake (e.g. refusing our Hello) backs off like a dial that failed.
+      if (c.connectedAt > 0 && now - c.connectedAt >= this.stableAfter) c.failures = 0;
+      c.connectedAt = 0;
       // A peer shutting down is not misbehaving, but it will not be back at once either.
-      c.nextAttemptAt = Date.now() + this.backoffInitial;
+      if (reason !== DISCONNECT_REASON.CLIENT_QUITTING || c.failures > 0) c.failures++;
+      wait = this.backoff(Math.max(c.failures, 1));
+      c.nextAttemptAt = now + wait;
     }
-    log('peer %s… gone (reason %d); %d left', p.id.slice(0, 12), reason, this.overlay.peers().length);
+    log('peer %s… gone (reason %d); %d left; retry in %s ms', p.id.slice(0, 12), reason, this.overlay.peers().length, wait);
+    if (this.running) this.emit('peer:lost', p.id, reason, wait);
     // Losing the mailserver is a reason to look for peers again, whatever the count (spec 1/CLIENT).
     if (this.trusted.has(p.id) && this.running && this.overlay.peers().length < this.max) void this.setDiscovery(true);
     this.maintain();
@@ -239,7 +253,6 @@ export class PeerPool extends EventEmitter {
     this.overlay.connect(c.enode).then(
       () => {
         c.dialing = false;
-        c.failures = 0;
         this.remember(c.enode);
         this.maintain();
       },

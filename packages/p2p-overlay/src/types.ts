@@ -160,9 +160,18 @@ export interface PeerPoolOptions {
   cache?: PeerCacheStore;
   /** At most this many peers are remembered (default 32). */
   cacheSize?: number;
-  /** Backoff after a failed dial or a drop: initial delay, doubled per failure, capped (ms). */
+  /**
+   * Backoff after a failed dial or a drop: initial delay, doubled per failure, capped (ms), each
+   * delay spread by ±`backoffJitter` (a fraction, default 0.25) so that peers do not redial in step.
+   */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  backoffJitter?: number;
+  /**
+   * A peer counts as reached (its failures forgotten) only once it stayed connected this long
+   * (default 30 s): a peer that accepts us and drops us at once is backed off like a failed dial.
+   */
+  stableAfterMs?: number;
   /** Dials in flight at once (default 4). */
   maxConcurrentDials?: number;
 }
@@ -171,4 +180,6 @@ export interface PeerPoolEvents {
   'discovery:suspended': () => void;
   'discovery:resumed': () => void;
   'peer:dial-failed': (enode: string, error: Error, retryInMs: number) => void;
+  /** A connected peer left; it is dialled again in `retryInMs` (Infinity: not redialled). */
+  'peer:lost': (peerId: string, reason: number, retryInMs: number) => void;
 }

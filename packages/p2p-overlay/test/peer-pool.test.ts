@@ -72,7 +72,7 @@ describe('PeerPool (on a MemoryNetwork)', () => {
     const net = new MemoryNetwork();
     const [self] = await nodes(net, 1);
     const ghost = `enode://${bytesToHex(getPublicKey(generatePrivateKey())).slice(2)}@memory:9`;
-    const pool = new PeerPool(self, { staticNodes: [ghost], backoffInitialMs: 5, backoffMaxMs: 40 });
+    const pool = new PeerPool(self, { staticNodes: [ghost], backoffInitialMs: 5, backoffMaxMs: 40, backoffJitter: 0 });
     const waits: number[] = [];
     pool.on('peer:dial-failed', (enode, err, wait) => {
       expect(enode).toBe(ghost);
@@ -83,6 +83,67 @@ describe('PeerPool (on a MemoryNetwork)', () => {
     cleanups.push(() => pool.stop());
     await until(() => waits.length >= 6, 'six attempts');
     expect(waits.slice(0, 6)).toEqual([5, 10, 20, 40, 40, 40]);
+  });
+
+  it('spreads each delay by the jitter, within its bounds', async () => {
+    const net = new MemoryNetwork();
+    const [self] = await nodes(net, 1);
+    const ghost = `enode://${bytesToHex(getPublicKey(generatePrivateKey())).slice(2)}@memory:9`;
+    const pool = new PeerPool(self, { staticNodes: [ghost], backoffInitialMs: 8, backoffMaxMs: 8, backoffJitter: 0.25 });
+    const waits: number[] = [];
+    pool.on('peer:dial-failed', (_e, _err, wait) => waits.push(wait));
+    await pool.start();
+    cleanups.push(() => pool.stop());
+    await until(() => waits.length >= 12, 'twelve attempts');
+    for (const w of waits) {
+      expect(w).toBeGreaterThanOrEqual(6);
+      expect(w).toBeLessThanOrEqual(10);
+    }
+    expect(new Set(waits).size).toBeGreaterThan(1);
+  });
+
+  it('a peer that accepts us and drops us at once is backed off like a failed dial, not redialled in a loop', async () => {
+    const net = new MemoryNetwork();
+    const [self, rude] = await nodes(net, 2);
+    // As statusd did with our old Hello: the handshake completes, then the connection is closed.
+    rude.on('peer:added', (p) => setTimeout(() => rude.disconnect(p.id, DISCONNECT_REASON.PROTOCOL_ERROR), 1));
+    const pool = new PeerPool(self, { staticNodes: [rude.enode], backoffInitialMs: 20, backoffMaxMs: 320, backoffJitter: 0, stableAfterMs: 10_000 });
+    const waits: number[] = [];
+    pool.on('peer:lost', (id, reason, wait) => {
+      expect(id).toBe(rude.nodeId);
+      expect(reason).toBe(DISCONNECT_REASON.PROTOCOL_ERROR);
+      waits.push(wait);
+    });
+    let connections = 0;
+    rude.on('peer:added', () => connections++);
+    await pool.start();
+    cleanups.push(() => pool.stop());
+    await new Promise((r) => setTimeout(r, 1200));
+    // 20, 40, 80, 160, 320, 320 …: about six connections in 1.2 s, where a reset per connection made sixty.
+    expect(connections).toBeGreaterThanOrEqual(4);
+    expect(connections).toBeLessThanOrEqual(8);
+    expect(waits.slice(0, 5)).toEqual([20, 40, 80, 160, 320]);
+  });
+
+  it('forgets the failures of a peer that stayed connected for stableAfterMs', async () => {
+    const net = new MemoryNetwork();
+    const [self, other] = await nodes(net, 2);
+    const pool = new PeerPool(self, { staticNodes: [other.enode], backoffInitialMs: 20, backoffJitter: 0, stableAfterMs: 100 });
+    const waits: number[] = [];
+    pool.on('peer:lost', (_id, _reason, wait) => waits.push(wait));
+    await pool.start();
+    cleanups.push(() => pool.stop());
+    for (let i = 0; i < 3; i++) {
+      await until(() => self.peers().length === 1, 'connected');
+      other.disconnect(self.nodeId, DISCONNECT_REASON.TOO_MANY_PEERS);
+      await until(() => waits.length === i + 1, 'lost');
+    }
+    expect(waits).toEqual([20, 40, 80]);
+    await until(() => self.peers().length === 1, 'connected');
+    await new Promise((r) => setTimeout(r, 150));
+    other.disconnect(self.nodeId, DISCONNECT_REASON.TOO_MANY_PEERS);
+    await until(() => waits.length === 4, 'lost after a stable connection');
+    expect(waits[3]).toBe(20);
   });
 
   it('keeps static and trusted peers connected beyond maxPeers and reports trust', async () => {
