@@ -45,6 +45,7 @@ interface Conn {
   /** Each matched capability's link, by name. */
   linkByCap: Map<string, RlpxLink>;
   handshakeTimer: NodeJS.Timeout | undefined;
+  authTimer: NodeJS.Timeout | undefined;
   pingTimer: NodeJS.Timeout | undefined;
   pongTimer: NodeJS.Timeout | undefined;
   closing: boolean;
@@ -121,6 +122,9 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       clientId: opts.clientId ?? 'status-stack/v0.1.0/nodejs',
       maxPeers: opts.maxPeers ?? 25,
       handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
+      authTimeoutMs: Math.min(opts.authTimeoutMs ?? 3_000, opts.handshakeTimeoutMs ?? 10_000),
+      maxPendingHandshakes: opts.maxPendingHandshakes ?? 2 * (opts.maxPeers ?? 25),
+      maxPendingPerIp: opts.maxPendingPerIp ?? 8,
       pingIntervalMs: opts.pingIntervalMs ?? 15_000,
       pingTimeoutMs: opts.pingTimeoutMs ?? 10_000,
       maxFrameSize: Math.min(opts.maxFrameSize ?? MAX_FRAME_SIZE, MAX_FRAME_SIZE),
@@ -261,9 +265,21 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       socket.destroy();
       return;
     }
-    // Pending handshakes count against the limit too, so a flood of silent sockets is bounded.
-    if (this.conns.size >= this.opts.maxPeers * 2) {
-      log('refusing %s:%d: too many connections', socket.remoteAddress, socket.remotePort);
+    // Handshakes in progress are capped in total and per IP, so that one address holding sockets
+    // open cannot keep others out; each is also cut at the auth deadline if it sent nothing valid.
+    let pending = 0;
+    let fromIp = 0;
+    for (const c of this.conns) {
+      if (!c.inbound || c.info || c.closing) continue;
+      pending++;
+      if (c.socket.remoteAddress === socket.remoteAddress) fromIp++;
+    }
+    if (pending >= this.opts.maxPendingHandshakes || fromIp >= this.opts.maxPendingPerIp) {
+      const why = fromIp >= this.opts.maxPendingPerIp ? `${fromIp} handshakes pending from this address` : `${pending} handshakes pending`;
+      log('refusing %s:%d: %s', socket.remoteAddress, socket.remotePort, why);
+      if (this.listenerCount('peer:error') > 0) {
+        this.emit('peer:error', new OverlayError(OVERLAY_ERROR.CONNECTION_REFUSED, `refused ${socket.remoteAddress}:${socket.remotePort}: ${why}`), undefined);
+      }
       socket.on('error', () => {});
       socket.destroy();
       return;
@@ -289,6 +305,7 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       links: [],
       linkByCap: new Map(),
       handshakeTimer: undefined,
+      authTimer: undefined,
       pingTimer: undefined,
       pongTimer: undefined,
       closing: false,
@@ -307,6 +324,12 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       this.report(conn, err);
       this.drop(conn, DISCONNECT_REASON.TIMEOUT, err.message);
     }, this.opts.handshakeTimeoutMs);
+    conn.authTimer = setTimeout(() => {
+      if (conn.closing || conn.session.handshaken) return;
+      const err = new OverlayError(OVERLAY_ERROR.HANDSHAKE_TIMEOUT, `no valid ${inbound ? 'auth' : 'ack'} from ${this.remote(conn)} within ${this.opts.authTimeoutMs} ms`);
+      this.report(conn, err);
+      this.drop(conn, DISCONNECT_REASON.TIMEOUT, err.message);
+    }, this.opts.authTimeoutMs);
     conn.session = new RlpxSession(
       {
         privateKey: this.privateKey,
@@ -343,6 +366,10 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       if (conn.closing) return;
       try {
         conn.session.receive(wrapSocketBuffer(chunk));
+        if (conn.authTimer && conn.session.handshaken) {
+          clearTimeout(conn.authTimer);
+          conn.authTimer = undefined;
+        }
       } catch (e) {
         this.onSessionFailure(conn, e);
       }
@@ -445,6 +472,7 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
     if (conn.closing) return;
     conn.closing = true;
     clearTimeout(conn.handshakeTimer);
+    clearTimeout(conn.authTimer);
     clearInterval(conn.pingTimer);
     clearTimeout(conn.pongTimer);
     conn.session.flush();
@@ -456,6 +484,7 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
 
   private onClose(conn: Conn): void {
     clearTimeout(conn.handshakeTimer);
+    clearTimeout(conn.authTimer);
     clearInterval(conn.pingTimer);
     clearTimeout(conn.pongTimer);
     conn.closing = true;

@@ -112,6 +112,15 @@ export interface RlpxOverlayOptions {
   maxPeers?: number;
   /** Time allowed from TCP connect to a completed Hello exchange (default 10 s). */
   handshakeTimeoutMs?: number;
+  /**
+   * Time allowed from TCP connect to a complete, valid auth (inbound) or ack (outbound): a socket
+   * that has sent nothing valid by then is cut, long before the handshake timeout (default 3 s).
+   */
+  authTimeoutMs?: number;
+  /** Inbound connections still in their handshake, in total (default 2 × maxPeers). */
+  maxPendingHandshakes?: number;
+  /** Inbound connections still in their handshake from one IP address (default 8). */
+  maxPendingPerIp?: number;
   /** Interval between our pings to each peer (default 15 s, as go-ethereum). */
   pingIntervalMs?: number;
   /** Time a ping may stay unanswered before the peer is dropped with TIMEOUT (default 10 s). */

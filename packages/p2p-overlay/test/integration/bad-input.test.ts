@@ -145,6 +145,54 @@ describe('RlpxOverlay: bad input', () => {
     await stillServesB();
   });
 
+  it('slow sockets from one address cannot keep honest peers out: capped per IP and cut at the auth deadline', async () => {
+    const { connect } = await import('node:net');
+    const slow = new RlpxOverlay({ maxPeers: 25, authTimeoutMs: 300, maxPendingPerIp: 8 });
+    slow.register(SHH6, () => {});
+    const codes: string[] = [];
+    slow.on('peer:error', (e) => codes.push((e as OverlayError).code));
+    await slow.start();
+    const held = new Set<import('node:net').Socket>();
+    let running = true;
+    // 60 sockets from 127.0.0.2, each announcing an auth it never sends, reopened as soon as cut.
+    const open = (): void => {
+      if (!running) return;
+      const s = connect({ port: slow.port, host: '127.0.0.1', localAddress: '127.0.0.2' }, () => s.write(Uint8Array.of(0x01, 0x90)));
+      held.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        held.delete(s);
+        setTimeout(open, 5);
+      });
+    };
+    try {
+      for (let i = 0; i < 60; i++) open();
+      await new Promise((r) => setTimeout(r, 200));
+      const honest: RlpxOverlay[] = [];
+      let connected = 0;
+      for (let i = 0; i < 5; i++) {
+        const h = new RlpxOverlay();
+        h.register(SHH6, () => {});
+        await h.start();
+        honest.push(h);
+        const t0 = Date.now();
+        await h.connect(slow.enode);
+        expect(Date.now() - t0).toBeLessThan(1000);
+        connected++;
+      }
+      expect(connected).toBe(5);
+      await new Promise((r) => setTimeout(r, 400));
+      for (const h of honest) await h.stop();
+      expect(codes).toContain(OVERLAY_ERROR.CONNECTION_REFUSED);
+      expect(codes).toContain(OVERLAY_ERROR.HANDSHAKE_TIMEOUT);
+    } finally {
+      running = false;
+      for (const s of held) s.destroy();
+      await slow.stop();
+    }
+    await stillServesB();
+  });
+
   it('a truncated handshake times out', async () => {
     const s = await connectSocket(a.port);
     const closed = closedByServer(s);
