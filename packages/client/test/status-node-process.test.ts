@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getPublicKey, hexToBytes, bytesToHex } from '@status-stack/crypto';
-import { RlpxOverlay } from '@status-stack/p2p-overlay';
+import { generatePrivateKey, getPublicKey, hexToBytes, bytesToHex } from '@status-stack/crypto';
+import { HandshakeInitiator, RlpxOverlay } from '@status-stack/p2p-overlay';
+import { connect } from 'node:net';
 import { WakuNode, WhisperNode } from '@status-stack/whisper';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -99,6 +100,39 @@ describe('status-node executable', () => {
     expect(await again.exited).toBe(0);
     // warn level: no info lines.
     expect(again.stderr()).not.toContain('INFO');
+  });
+
+  it('one write of a valid auth plus trailing bytes does not freeze it: an honest peer handshakes within 1 s, SIGTERM stops it', async () => {
+    const p = spawnNode(['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'freeze'), '--waku']);
+    running.push(p);
+    await until(() => p.stdout().includes('\n'), 'enode line', p);
+    const enode = p.stdout().trim();
+    const [, id, port] = /^enode:\/\/([0-9a-f]{128})@127\.0\.0\.1:(\d+)$/.exec(enode)!;
+    // The attack: auth and 64 zero bytes in one TCP write (it spun the node at 100% before).
+    const attacker = connect(Number(port), '127.0.0.1');
+    attacker.on('error', () => {});
+    const attackerClosed = new Promise<void>((r) => attacker.once('close', () => r()));
+    await new Promise<void>((r) => attacker.once('connect', () => r()));
+    const auth = new HandshakeInitiator(generatePrivateKey(), hexToBytes(id)).auth;
+    attacker.write(Uint8Array.of(...auth, ...new Uint8Array(64)));
+    attacker.resume();
+    await attackerClosed;
+    const overlay = new RlpxOverlay({ host: '127.0.0.1', port: 0 });
+    const waku = new WakuNode(overlay);
+    try {
+      await waku.start();
+      await overlay.start();
+      const t0 = Date.now();
+      await overlay.connect(enode);
+      expect(Date.now() - t0).toBeLessThan(1000);
+    } finally {
+      await waku.stop();
+      await overlay.stop();
+    }
+    const t1 = Date.now();
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(Date.now() - t1).toBeLessThan(5000);
   });
 
   it('--help lists every option and exits 0; a bad option value exits 2 naming the error code', async () => {

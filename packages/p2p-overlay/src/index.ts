@@ -21,6 +21,7 @@ export {
   type RlpValue,
 } from './rlp-strict.js';
 export { encodeHello, decodeHello, sortCapabilities, P2P_VERSION, type Hello } from './hello.js';
+export { HandshakeInitiator, HandshakeRecipient, deriveFrameSecrets, type FrameSecrets, type HandshakeRandomness } from './rlpx-handshake.js';
 export {
   createEnr,
   decodeEnr,
