@@ -166,7 +166,11 @@ export interface EnvelopeNodeEvents {
   'message:response': (peerId: string, response: MessagesResponse) => void;
   'peer:handshake': (peer: PeerHandle) => void;
   'peer:dropped': (peerId: string, reason: number, why: string) => void;
-  'peer:closed': (peerId: string) => void;
+  /**
+   * A peer's link closed, for whatever reason (`reason`: the devp2p disconnect reason, the peer's or
+   * ours); `joined` is false when it went before both status packets were exchanged.
+   */
+  'peer:closed': (peerId: string, reason: number, joined: boolean) => void;
   error: (error: Error) => void;
 }
 

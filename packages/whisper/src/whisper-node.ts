@@ -12,7 +12,7 @@ import {
   encodePowRequirementPacket,
   encodeWhisperStatus,
 } from './packets.js';
-import { EnvelopeNode, type PeerState } from './node/envelope-node.js';
+import { advertisedBloom, EnvelopeNode, type PeerState } from './node/envelope-node.js';
 import type { EnvelopeNodeOptions, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult } from './types.js';
 import { MailserverClient } from './mailserver/client.js';
 
@@ -30,8 +30,9 @@ export class WhisperNode extends EnvelopeNode {
   private mailserverClient: MailserverClient | undefined;
 
   /**
-   * Fetches history from a mailserver peer (P2P request 126, current `MessagesRequest` form), paging
-   * through cursors; envelopes reach our filters as `p2p` messages. See {@link MailserverClient}.
+   * Fetches history from a mailserver peer (P2P request 126 in status-go's Whisper `MessagesRequest`
+   * form: 6 fields, no topics, the bloom covering them), paging through cursors; envelopes reach our
+   * filters as `p2p` messages. See {@link MailserverClient}.
    */
   requestHistory(request: MailserverHistoryRequest | HistoryRequest): Promise<MailserverHistoryResult> {
     return this.mailserver.requestHistory(request);
@@ -43,11 +44,15 @@ export class WhisperNode extends EnvelopeNode {
     return this.mailserverClient;
   }
 
+  /**
+   * `[6, pow, bloom, light, confirmations, rate limits]`. A full node's bloom goes out empty (`0x80`),
+   * as statusd and go-ethereum send it (peers read an empty bloom as "everything").
+   */
   protected encodeStatus(): Uint8Array {
     return encodeWhisperStatus({
       version: WHISPER.PROTOCOL_VERSION,
       powRequirement: this.minPow,
-      bloom: this.bloomFilter,
+      bloom: advertisedBloom(this.bloomFilter),
       lightNode: this.lightNode,
       confirmationsEnabled: this.confirmationsEnabled,
       rateLimits: this.rateLimits,

@@ -1,5 +1,10 @@
 // The mailserver client of a node (status-go v0.62.18 wire behaviour, NOTES.md "Mailserver packets"):
-//   → 126 P2P request, current form: RLP [id, from, to, limit, cursor, bloom, topics]
+//   → 126 P2P request, chosen by the node's protocol:
+//         Waku (waku/1, waku/0): RLP [id, from, to, limit, cursor, bloom, topics]
+//         Whisper (shh/6):       RLP [id, from, to, limit, cursor, bloom], status-go's Whisper
+//                                MessagesRequest: no topics (the bloom covers them); statusd drops a
+//                                peer that sends the 7-field form on shh/6 (SubprotocolError)
+//         or, on request (`envelopeForm`), the envelope form either protocol's server accepts
 //   ← 127 P2P messages (a list of envelopes, or one), accepted only from trusted peers, even expired,
 //         and delivered to the same filters as live traffic, marked `p2p`
 //   ← 125 request complete: id ‖ last envelope hash ‖ cursor (empty cursor: done), or "ERROR=" ‖ id ‖ text
@@ -8,7 +13,7 @@ import createDebug from 'debug';
 import { bytesToHex, randomBytes } from '@status-stack/crypto';
 import { fullBloom, topicsToBloom, type Bloom } from '../bloom.js';
 import { decodeEnvelope, decodeMessagesPacket, encodeEnvelope, envelopeHash, type Envelope } from '../envelope.js';
-import { WHISPER_PACKET } from '../constants.js';
+import { WHISPER, WHISPER_PACKET } from '../constants.js';
 import { assertTopic, type Topic } from '../topic.js';
 import type { EnvelopeNode } from '../node/envelope-node.js';
 import type {
@@ -23,8 +28,16 @@ import type {
 } from '../types.js';
 import { ARCHIVE_LIMITS } from './archive.js';
 import { symKeyFromPassword } from '../status-topics.js';
+import { disconnectReasonText } from '../disconnect-reason.js';
 import { wrapMessage } from '../wrap.js';
-import { decodeRequestComplete, encodeMessagesRequest, encodeMessagesRequestPayload, MailserverCodecError, type RequestCompleted } from './messages-request.js';
+import {
+  decodeRequestComplete,
+  encodeMessagesRequest,
+  encodeMessagesRequestPayload,
+  encodeWhisperMessagesRequest,
+  MailserverCodecError,
+  type RequestCompleted,
+} from './messages-request.js';
 import { MailserverError, MAILSERVER_ERROR } from './errors.js';
 
 const log = createDebug('status:whisper:mailserver:client');
@@ -66,8 +79,15 @@ export class MailserverClient {
   private readonly trustPeer: boolean;
   private readonly pages = new Map<string, PendingPage>();
   private readonly byPeer = new Map<string, PendingPage[]>();
-  private readonly onPeerClosed = (peerId: string) =>
-    this.failPeer(peerId, new MailserverError(MAILSERVER_ERROR.PEER_DISCONNECTED, `mailserver ${peerId.slice(0, 16)}… disconnected`));
+  private readonly onPeerClosed = (peerId: string, reason?: number) =>
+    this.failPeer(
+      peerId,
+      new MailserverError(
+        MAILSERVER_ERROR.PEER_DISCONNECTED,
+        `mailserver ${peerId.slice(0, 16)}… disconnected${reason === undefined ? '' : `: ${disconnectReasonText(reason)}`}`,
+        { disconnectReason: reason },
+      ),
+    );
   private closed = false;
   private readonly passwordKeys = new Map<string, Uint8Array>();
 
@@ -217,9 +237,15 @@ export class MailserverClient {
     });
   }
 
+  /**
+   * The P2P `MessagesRequest` of the node's protocol: on Whisper v6 the 6-field form (status-go's
+   * Whisper struct has no topics, so only the bloom, which covers them, selects); on Waku the 7-field one.
+   */
   private currentRequest(q: { from: number; to: number; limit: number; cursor: Uint8Array; bloom: Bloom; topics: Topic[] }) {
     const id = randomBytes(32);
-    return { id, payload: encodeMessagesRequest({ id, from: q.from, to: q.to, limit: q.limit, cursor: q.cursor, bloom: q.bloom, topics: q.topics }) };
+    const base = { id, from: q.from, to: q.to, limit: q.limit, cursor: q.cursor, bloom: q.bloom };
+    if (this.node.capability.name === WHISPER.PROTOCOL_NAME) return { id, payload: encodeWhisperMessagesRequest(base) };
+    return { id, payload: encodeMessagesRequest({ ...base, topics: q.topics }) };
   }
 
   /** The older form, as status-go's `makeEnvelop`: zero topic, default TTL, our PoW requirement, signed by the node key; encrypted with the password's key or to the mailserver's public key. */

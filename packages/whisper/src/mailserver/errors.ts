@@ -26,9 +26,12 @@ export type MailserverErrorCode = (typeof MAILSERVER_ERROR)[keyof typeof MAILSER
 
 export class MailserverError extends Error {
   readonly code: MailserverErrorCode;
-  constructor(code: MailserverErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** For PEER_DISCONNECTED: the devp2p disconnect reason the link closed with (e.g. 0x10 SubprotocolError). */
+  readonly disconnectReason: number | undefined;
+  constructor(code: MailserverErrorCode, message: string, options?: { cause?: unknown; disconnectReason?: number }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'MailserverError';
     this.code = code;
+    this.disconnectReason = options?.disconnectReason;
   }
 }

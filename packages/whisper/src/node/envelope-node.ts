@@ -16,6 +16,7 @@ import {
   type RateLimits,
 } from '../packets.js';
 import { computePow } from '../pow.js';
+import { disconnectReasonText } from '../disconnect-reason.js';
 import { RateLimiter } from '../rate-limiter.js';
 import { topicToHex } from '../topic.js';
 import { sealOutgoing } from '../wrap.js';
@@ -50,7 +51,12 @@ export class PeerState implements PeerHandle {
   lightNode = false;
   confirmationsEnabled = false;
   rateLimits: RateLimits | undefined = undefined;
+  /** Our status packet went out (it is the first thing we send). */
+  statusSent = false;
+  /** Both status packets are exchanged: ours sent, the peer's received and valid. */
   handshaken = false;
+  /** Set when we closed the link (protocol violation, timeout, stop): the reason is ours, not the peer's. */
+  closedByUs: string | undefined = undefined;
   /** Hashes this peer has (sent to it or received from it), so nothing goes back to where it came from. */
   readonly known = new Set<string>();
   handshakeTimer: NodeJS.Timeout | undefined;
@@ -260,7 +266,10 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     for (const p of [...this.peerStates.values()]) {
       if (p.handshakeTimer) clearTimeout(p.handshakeTimer);
       if (p.outTimer) clearTimeout(p.outTimer);
-      if (!p.link.isClosed) p.link.close(DISCONNECT_REASON.CLIENT_QUITTING);
+      if (!p.link.isClosed) {
+        p.closedByUs ??= 'node stopped';
+        p.link.close(DISCONNECT_REASON.CLIENT_QUITTING);
+      }
     }
     this.peerStates.clear();
   }
@@ -599,23 +608,33 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     const id = link.peerId.toLowerCase();
     const peer = new PeerState(link, () => this.trusted.has(id), this.opts.now);
     this.peerStates.set(id, peer);
-    link.onMessage((code, payload) => this.onPacket(peer, code, payload));
-    void link.closed.then(() => {
+    const proto = `${link.capability.name}/${link.capability.version}`;
+    void link.closed.then((reason) => {
       if (peer.handshakeTimer) clearTimeout(peer.handshakeTimer);
       if (peer.outTimer) clearTimeout(peer.outTimer);
       peer.outQueue = [];
       if (this.peerStates.get(id) === peer) this.peerStates.delete(id);
-      this.emit('peer:closed', id);
+      const why = peer.closedByUs !== undefined ? `we disconnected: ${peer.closedByUs}` : `remote disconnected: ${disconnectReasonText(reason)}`;
+      if (peer.handshaken) log('%s peer %s left (%s)', proto, id.slice(0, 12), why);
+      else log('%s peer %s left before the status exchange completed (%s)', proto, id.slice(0, 12), why);
+      this.emit('peer:closed', id, reason, peer.handshaken);
     });
     peer.handshakeTimer = setTimeout(() => this.drop(peer, DISCONNECT_REASON.TIMEOUT, 'no status packet'), this.opts.handshakeTimeoutMs);
     peer.handshakeTimer.unref();
-    this.safeSend(peer, () => link.send(this.codes.STATUS, this.encodeStatus()));
+    // Our status goes out before we look at anything the peer sent (a link may hand over queued
+    // packets as soon as a handler is set), so nothing of ours can precede it.
+    this.safeSend(peer, () => {
+      link.send(this.codes.STATUS, this.encodeStatus());
+      peer.statusSent = true;
+    });
+    link.onMessage((code, payload) => this.onPacket(peer, code, payload));
   }
 
   /** Disconnects a peer that broke the protocol, as go-ethereum does. */
   protected drop(peer: PeerState, reason: DisconnectReason, why: string): void {
     if (peer.link.isClosed) return;
     log('dropping %s: %s', peer.id.slice(0, 12), why);
+    peer.closedByUs ??= why;
     this.stats.peersDropped++;
     this.emit('peer:dropped', peer.id, reason, why);
     peer.link.close(reason);
@@ -641,10 +660,21 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
   private handlePacket(peer: PeerState, code: number, payload: Uint8Array): void {
     if (!peer.handshaken) {
       if (code !== this.codes.STATUS) throw new WhisperError(WHISPER_ERROR.INVALID_PACKET, `packet ${code} before the status packet`);
+      if (!peer.statusSent) throw new WhisperError(WHISPER_ERROR.INVALID_PACKET, 'status packet received before ours could be sent');
       this.applyStatus(peer, payload);
       peer.handshaken = true;
       if (peer.handshakeTimer) clearTimeout(peer.handshakeTimer);
       peer.handshakeTimer = undefined;
+      // Only now, with both status packets exchanged, has the peer joined.
+      log(
+        '%s peer %s joined (%s; its PoW requirement %d%s%s)',
+        `${peer.link.capability.name}/${peer.link.capability.version}`,
+        peer.id.slice(0, 12),
+        peer.remoteAddress ?? 'no address',
+        peer.powRequirement,
+        peer.lightNode ? ', light node' : '',
+        peer.confirmationsEnabled ? ', confirmations' : '',
+      );
       this.emit('peer:handshake', peer);
       this.sendTo(peer, this.initialSyncCandidates());
       return;

@@ -142,8 +142,9 @@ export class WakuNode extends EnvelopeNode {
   }
 
   /**
-   * Fetches history from a mailserver peer (P2P request 126, current `MessagesRequest` form), paging
-   * through cursors; envelopes reach our filters as `p2p` messages. See {@link MailserverClient}.
+   * Fetches history from a mailserver peer (P2P request 126 in the Waku `MessagesRequest` form:
+   * 7 fields with topics), paging through cursors; envelopes reach our filters as `p2p` messages.
+   * See {@link MailserverClient}.
    */
   requestHistory(request: MailserverHistoryRequest | HistoryRequest): Promise<MailserverHistoryResult> {
     this.mailserverClient ??= new MailserverClient(this);
