@@ -73,6 +73,15 @@ export abstract class QueuedLink implements PeerLink {
     this.closePeer(DISCONNECT_REASON.SUBPROTOCOL_ERROR);
   }
 
+  /** In-process links buffer nothing; socket links override this. */
+  get bufferedBytes(): number {
+    return 0;
+  }
+
+  onDrain(cb: () => void): void {
+    setImmediate(cb);
+  }
+
   close(reason: DisconnectReason = DISCONNECT_REASON.DISCONNECT_REQUESTED): void {
     this.closePeer(reason);
   }

@@ -83,6 +83,8 @@ export function readMessageId(body: Uint8Array): [code: number, start: number] {
 export interface FrameWriter {
   send(code: number, payload: Uint8Array, compress: boolean): void;
   flush(): void;
+  /** Bytes of frames built and not yet handed to the socket. */
+  readonly pending: number;
 }
 
 /** Frames are built in buffers of this size and written a tick's worth at a time. */
@@ -148,7 +150,13 @@ export function createFrameWriter(egress: RlpxFrameCipher, write: (chunk: Uint8A
       process.nextTick(flush);
     }
   };
-  return { send, flush };
+  return {
+    send,
+    flush,
+    get pending() {
+      return used - written;
+    },
+  };
 }
 
 /**

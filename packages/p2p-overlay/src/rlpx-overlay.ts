@@ -65,10 +65,32 @@ class RlpxLink extends QueuedLink {
     remoteAddress: string | undefined,
     /** Frames `code` (relative to the capability) with the payload. */
     private readonly sendFrame: (code: number, payload: Uint8Array) => void,
+    private readonly conn: Conn,
     closePeer: (reason: DisconnectReason) => void,
     onHandlerError: (e: Error) => void,
   ) {
     super(peerId, capability, remoteAddress, closePeer, onHandlerError);
+  }
+
+  override get bufferedBytes(): number {
+    return this.conn.socket.writableLength + this.conn.session.pendingBytes;
+  }
+
+  override onDrain(cb: () => void): void {
+    const socket = this.conn.socket;
+    // Frames of this tick go to the socket now, so that its 'drain' covers them.
+    this.conn.session.flush();
+    if (this.isClosed || socket.destroyed || socket.writableLength === 0) {
+      setImmediate(cb);
+      return;
+    }
+    const fire = () => {
+      socket.off('drain', fire);
+      socket.off('close', fire);
+      cb();
+    };
+    socket.once('drain', fire);
+    socket.once('close', fire);
   }
 
   protected transmit(code: number, payload: Uint8Array): void {
@@ -405,6 +427,7 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
           if (conn.closing) throw new OverlayError(OVERLAY_ERROR.PEER_CLOSED, `${capability.name}/${capability.version} to ${id.slice(0, 16)} is closing`);
           conn.session.send(offset + code, payload);
         },
+        conn,
         closePeer,
         reportError,
       );

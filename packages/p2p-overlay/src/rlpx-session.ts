@@ -348,6 +348,11 @@ export class RlpxSession {
     this.writer!.flush();
   }
 
+  /** Bytes of frames not yet handed to the socket. */
+  get pendingBytes(): number {
+    return this.writer?.pending ?? 0;
+  }
+
   /** Writes out the frames queued in this tick now. */
   flush(): void {
     this.writer?.flush();

@@ -51,6 +51,16 @@ export interface PeerLink {
   /** Resolves with the disconnect reason once the link is closed (by either side). */
   readonly closed: Promise<number>;
   readonly isClosed: boolean;
+  /**
+   * Bytes sent to this peer (its whole connection) that have not reached the kernel yet: a
+   * producer that writes a lot (a mailserver page after page) pauses above its own bound.
+   */
+  readonly bufferedBytes: number;
+  /**
+   * Calls `cb` once, the next time the connection's send buffer has emptied (asynchronously, and
+   * at once when it is already empty, or when the link closes).
+   */
+  onDrain(cb: () => void): void;
 }
 
 export interface PeerInfo {

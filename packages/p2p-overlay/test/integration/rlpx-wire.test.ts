@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as snappy from 'snappyjs';
 import { RLP } from '@ethereumjs/rlp';
-import { bytesToHex, bytesToUtf8, hexToBytes } from '@status-stack/crypto';
+import { bytesToHex, bytesToUtf8, hexToBytes, randomBytes } from '@status-stack/crypto';
 import { RlpxOverlay, type PeerLink } from '../../src/index.js';
 import { SHH6, WAKU1, until } from '../helpers.js';
 import { evilPeer } from './evil-peer.js';
@@ -55,5 +55,37 @@ describe('RlpxOverlay wire format', () => {
     const frames = evil.bodies.slice(1).filter((b) => b[0] !== 0x02 && b[0] !== 0x03); // skip ping/pong
     expect(bytesToHex(frames[0])).toBe(`11${bytesToHex(snappy.compress(payload))}`);
     expect(bytesToHex(frames[1])).toBe(`8193${bytesToHex(snappy.compress(payload))}`);
+  });
+});
+
+describe('RlpxOverlay backpressure', () => {
+  it('bufferedBytes grows while the peer does not read, and onDrain fires once it reads again', async () => {
+    const a = new RlpxOverlay();
+    const links: PeerLink[] = [];
+    a.register(SHH6, (l) => links.push(l));
+    await a.start();
+    try {
+      const evil = await evilPeer(a.port, a.nodeId, [SHH6]);
+      await until(() => links.length === 1, 'link');
+      const link = links[0];
+      evil.socket.pause();
+      const chunk = randomBytes(60_000); // incompressible, so snappy keeps its size
+      // Far more than the kernel buffers: the rest stays in our socket's queue.
+      for (let i = 0; i < 400 && link.bufferedBytes < 4_000_000; i++) {
+        link.send(1, chunk);
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(link.bufferedBytes).toBeGreaterThan(1_000_000);
+      let drained = false;
+      link.onDrain(() => (drained = true));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(drained).toBe(false);
+      evil.socket.resume();
+      await until(() => drained, 'drain');
+      expect(link.bufferedBytes).toBe(0);
+      evil.socket.destroy();
+    } finally {
+      await a.stop();
+    }
   });
 });

@@ -51,6 +51,12 @@ class LegacyWakuLink implements PeerLink {
   get isClosed(): boolean {
     return this.inner.isClosed;
   }
+  get bufferedBytes(): number {
+    return this.inner.bufferedBytes;
+  }
+  onDrain(cb: () => void): void {
+    this.inner.onDrain(cb);
+  }
   send(code: number, payload: Uint8Array): void {
     if (code === WAKU_PACKET.STATUS) payload = encodeWakuStatus(decodeWakuStatusOptions(payload, 1), 0);
     else if (code === WAKU_PACKET.STATUS_UPDATE) payload = encodeWakuStatusOptions(decodeWakuStatusOptions(payload, 1), 0);
