@@ -11,6 +11,7 @@ export {
 } from './memory-overlay.js';
 export { parseEnode, formatEnode, type Enode } from './enode.js';
 export { RlpxOverlay } from './rlpx-overlay.js';
+export { frameSizeFor, MAX_FRAME_SIZE } from './rlpx-frame.js';
 export {
   decodeRlpStrict,
   decodeRlpStrictAs,

@@ -20,6 +20,16 @@ const BLOCK = 16;
 /** Header ciphertext and its MAC. */
 export const FRAME_HEADER_SIZE = 2 * BLOCK;
 
+/**
+ * The largest frame a peer needs to send a message of `maxMessageSize` bytes: the RLP message id
+ * (at most 5 bytes) and the snappy block's worst case. A node whose protocols cap their messages
+ * (Whisper/Waku: 1 MiB) sets `maxFrameSize` to this, so that a partial frame buffered for one peer
+ * costs at most that much.
+ */
+export function frameSizeFor(maxMessageSize: number): number {
+  return 5 + snappyMaxLength(maxMessageSize);
+}
+
 export function roundUp16(n: number): number {
   return Math.ceil(n / BLOCK) * BLOCK;
 }

@@ -14,6 +14,7 @@ import {
   DnsDiscovery,
   Discv5Discovery,
   enrToEnode,
+  frameSizeFor,
   JsonFilePeerCache,
   parseEnode,
   parseEnrTreeUrl,
@@ -29,6 +30,7 @@ import {
   PostgresEnvelopeArchive,
   SqliteEnvelopeArchive,
   WakuNode,
+  WHISPER,
   WhisperNode,
   type EnvelopeArchive,
   type EnvelopeNode,
@@ -573,6 +575,9 @@ export async function startStatusNode(config: StatusNodeConfig, options: StartSt
       port: config.listen.port,
       announceHost: config.announceHost,
       maxPeers: config.maxPeers,
+      // No Whisper/Waku packet is larger: a peer's partial frame costs at most this much memory.
+      maxMessageSize: WHISPER.DEFAULT_MAX_MESSAGE_SIZE,
+      maxFrameSize: frameSizeFor(WHISPER.DEFAULT_MAX_MESSAGE_SIZE),
     });
     cleanups.push(() => overlay.stop());
 

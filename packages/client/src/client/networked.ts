@@ -1,5 +1,5 @@
-import { WakuNode, WhisperNode, type EnvelopeNode } from '@status-stack/whisper';
-import { PeerPool, RlpxOverlay, parseEnode } from '@status-stack/p2p-overlay';
+import { WHISPER, WakuNode, WhisperNode, type EnvelopeNode } from '@status-stack/whisper';
+import { PeerPool, RlpxOverlay, frameSizeFor, parseEnode } from '@status-stack/p2p-overlay';
 import type { NetworkedClientOptions, OwnedResources } from './types.js';
 
 /**
@@ -9,7 +9,14 @@ import type { NetworkedClientOptions, OwnedResources } from './types.js';
  * `StatusClient.start()` starts it and `stop()` stops it.
  */
 export function buildNetworkStack(options: Pick<NetworkedClientOptions, 'host' | 'port' | 'nodeKey' | 'staticPeers' | 'mailserver' | 'protocol'>): OwnedResources {
-  const overlay = new RlpxOverlay({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, privateKey: options.nodeKey });
+  const overlay = new RlpxOverlay({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    privateKey: options.nodeKey,
+    // No Whisper/Waku packet is larger: a peer's partial frame costs at most this much memory.
+    maxMessageSize: WHISPER.DEFAULT_MAX_MESSAGE_SIZE,
+    maxFrameSize: frameSizeFor(WHISPER.DEFAULT_MAX_MESSAGE_SIZE),
+  });
   const trustedPeers = options.mailserver ? [parseEnode(options.mailserver).id] : [];
   const node: EnvelopeNode = options.protocol === 'whisper' ? new WhisperNode(overlay, { trustedPeers }) : new WakuNode(overlay, { trustedPeers });
   const staticNodes = [...(options.staticPeers ?? [])];
