@@ -9,6 +9,10 @@ import { publicKeyToHex } from '@status-stack/payloads';
 import { MemoryStorage, StatusClient, type ClientMessage } from '../src/index.js';
 import { Harness, until } from './helpers/client-harness.js';
 
+// Fast epochs and resends (defaults: first resend after 2 s, doubling to 5 min): the peer that was killed must
+// get what it missed within the test's budget, not after a 5-minute backoff.
+const FAST_MVDS = { mvdsEpochMs: 50, mvdsFirstResendMs: 200, mvdsMaxResendIntervalMs: 1000 };
+
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 const child = fileURLToPath(new URL('./helpers/client-crash-child.ts', import.meta.url));
 
@@ -67,7 +71,7 @@ describe('StatusClient killed mid-conversation (forked process, SIGKILL)', () =>
       await overlay.stop();
     });
     const bStorage = new MemoryStorage();
-    const b = StatusClient.createNetworked({ identity: { privateKey: generatePrivateKey() }, storage: bStorage, staticPeers: [overlay.enode], protocol: 'whisper', options: { mvdsEpochMs: 50 } });
+    const b = StatusClient.createNetworked({ identity: { privateKey: generatePrivateKey() }, storage: bStorage, staticPeers: [overlay.enode], protocol: 'whisper', options: FAST_MVDS });
     stops.push(async () => {
       await b.stop();
       await bStorage.close();
@@ -96,7 +100,7 @@ describe('StatusClient killed mid-conversation (forked process, SIGKILL)', () =>
     expect(report.stored.length).toBeGreaterThanOrEqual(8);
 
     const storage = h.sqlite(dbPath);
-    const a = StatusClient.createNetworked({ identity: { privateKey: keyA }, storage, staticPeers: [overlay.enode], protocol: 'whisper', options: { mvdsEpochMs: 50 } });
+    const a = StatusClient.createNetworked({ identity: { privateKey: keyA }, storage, staticPeers: [overlay.enode], protocol: 'whisper', options: FAST_MVDS });
     const errors: unknown[] = [];
     a.on('error', (e) => errors.push(e));
     const atA: ClientMessage[] = [];

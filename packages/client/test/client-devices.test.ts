@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generatePrivateKey } from '@status-stack/crypto';
-import { partitionedTopic } from '@status-stack/whisper';
-import { APPLICATION_MESSAGE_TYPE, sendApplicationMessage } from '@status-stack/payloads';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { bytesToHex, generatePrivateKey } from '@status-stack/crypto';
+import { openAsymmetric, partitionedTopic } from '@status-stack/whisper';
+import { decodeProtocolMessage, decryptWithDh } from '@status-stack/secure-transport';
+import { APPLICATION_MESSAGE_TYPE, decodeApplicationMetadataMessage, decodePairInstallation, sendApplicationMessage } from '@status-stack/payloads';
 import { ClientError, type ClientInstallation, type ClientMessage } from '../src/index.js';
 import { Harness, until, type TestPeer } from './helpers/client-harness.js';
 
@@ -99,6 +101,38 @@ async function pairWithMetadata(a1: TestPeer, a2: TestPeer): Promise<void> {
 }
 
 describe('StatusClient device pairing with PairInstallation (status-go SendPairInstallation)', () => {
+  it('sends PairInstallation unsigned, and its id is the one status-go computes: keccak256(wrapper bytes as sent)', async () => {
+    h = new Harness();
+    const key = generatePrivateKey();
+    const a1 = await h.peer({ privateKey: key });
+    const a2 = await h.peer({ privateKey: key });
+    await a1.client.setInstallationMetadata({ name: 'phone', deviceType: 'ios' });
+    const before = h.hub.log.length;
+    const id = await a1.client.sendPairInstallation();
+
+    // Off the wire: an asymmetric envelope on our partitioned topic, signed by us, whose ProtocolMessage holds
+    // a DH-header message to our own identity carrying the ApplicationMetadataMessage.
+    const topic = bytesToHex(partitionedTopic(a1.client.publicKey));
+    const envs = h.hub.log.slice(before).filter((e) => bytesToHex(e.topic) === topic);
+    expect(envs).toHaveLength(1);
+    const opened = openAsymmetric(envs[0], key);
+    expect(opened.signer).toEqual(a1.client.publicKey); // the envelope names the author
+    const [dm] = [...decodeProtocolMessage(opened.payload).directMessage.values()];
+    expect(dm.dhHeader).toBeDefined();
+    const wrapper = decryptWithDh(key, dm.dhHeader!.key, dm.payload);
+    const amm = decodeApplicationMetadataMessage(wrapper);
+    expect(amm.type).toBe(APPLICATION_MESSAGE_TYPE.PAIR_INSTALLATION);
+    expect(amm.signature).toHaveLength(0); // deniable, as status-go sends it
+    expect(decodePairInstallation(amm.payload)).toMatchObject({ name: 'phone', deviceType: 'ios', installationId: a1.client.installationId });
+    // status-go: no key recovered from an empty signature, so v1.MessageID(nil, wrapper) = keccak256(wrapper).
+    expect(id).toBe(`0x${bytesToHex(keccak_256(wrapper))}`);
+    expect(id).not.toBe(`0x${bytesToHex(keccak_256(new Uint8Array([...a1.client.publicKey, ...wrapper])))}`);
+
+    // The other device opens it (author: the envelope's signer) and records the installation.
+    await until(async () => (await a2.client.installations()).some((i) => i.name === 'phone'), 'A1’s PairInstallation at A2');
+    expect(a2.errors).toEqual([]);
+  });
+
   it('two installations pair by metadata, enable each other, see both sides of a 1:1 and get synced chats and contacts', async () => {
     h = new Harness();
     const key = generatePrivateKey();

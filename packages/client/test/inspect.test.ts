@@ -316,6 +316,9 @@ function checkSimple(v: SimpleVector, r: InspectResult): void {
   expect(r.whisper.signature).toBe(v.decoded_signature);
   expect(r.whisper.signer).toBe(v.decoded_signer_public_key);
   expect(r.whisper.signed).toBe(v.decoded_signature !== undefined);
+  // Like StatusClient, an unsigned envelope is one status-go ignores: reason UNSIGNED.
+  if (v.decoded_signature === undefined) expect(r.ignored).toEqual({ reason: 'UNSIGNED', message: expect.stringContaining('status requires a signature') });
+  else expect(r.ignored).toBeUndefined();
   // A plain payload is not a ProtocolMessage: each layer above says why, none crashes.
   expect(r.protocolMessage?.error?.code).toBeTypeOf('string');
   expect(r.encryption).toEqual({ source: 'transport-payload', decryptedPayload: v.decoded_payload });
@@ -386,6 +389,21 @@ describe('layers that cannot be opened say why, and the others are still reporte
     // The right one opens it down to the ChatMessage.
     const right = inspectEnvelope(encodeEnvelope(env), { symKeys: [key], privateKey: hexToBytes(capture.identities.A.private_key) }, { now: 0 });
     expect(right.applicationMessages?.[0].messageId).toBe(oneToOne.decoded_by.A.application_messages![0].message_id);
+  });
+
+  it('a real Status public message re-sent in an unsigned envelope is reported UNSIGNED (status-go drops it), the signed one is not', () => {
+    const chat = capture.public_chat.chat_name;
+    const payload = hexToBytes(pub.decoded_by.A.waku_message!.payload);
+    const wrap = (signingKey?: Uint8Array) =>
+      encodeEnvelope(wrapMessage({ topic: publicChatTopic(chat), payload, symKey: publicChatKey(chat), signingKey, powTarget: 0, expiry: 1_000 }));
+    const unsigned = inspectEnvelope(wrap(), { chats: [chat] }, { now: 0 });
+    expect(unsigned.whisper.signed).toBe(false);
+    expect(unsigned.ignored).toEqual({ reason: 'UNSIGNED', message: expect.stringContaining('status requires a signature') });
+    // Still decoded for inspection: the same application message as in the capture.
+    expect(unsigned.applicationMessages?.[0].messageId).toBe(pub.decoded_by.A.application_messages![0].message_id);
+    const signed = inspectEnvelope(wrap(hexToBytes(capture.identities.B.private_key)), { chats: [chat] }, { now: 0 });
+    expect(signed.whisper.signed).toBe(true);
+    expect(signed.ignored).toBeUndefined();
   });
 
   it('a bundle with a forged signature: verified false with the code, the message below still opens', () => {

@@ -20,7 +20,14 @@ export {
   payloadMessageCost,
 } from './payload.js';
 export { messageId, oneToOneGroupId, assertGroupId } from './message-id.js';
-export { exponentialBackoff, type BackoffOptions } from './backoff.js';
+export {
+  exponentialBackoff,
+  timedBackoff,
+  epochsCovering,
+  MVDS_TIMING,
+  type BackoffOptions,
+  type TimedBackoffOptions,
+} from './backoff.js';
 export { MemoryStore } from './memory-store.js';
 export { MvdsNode, type SendOptions } from './mvds-node.js';
 export {
@@ -34,6 +41,7 @@ export {
 export {
   RECORD_TYPE,
   MODE,
+  GAVE_UP_EPOCH,
   type RecordType,
   type Mode,
   type MaybePromise,

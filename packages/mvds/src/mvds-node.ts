@@ -1,6 +1,6 @@
 import createDebug from 'debug';
 import { bytesToHex } from '@status-stack/crypto';
-import { exponentialBackoff } from './backoff.js';
+import { MVDS_TIMING, epochsCovering, timedBackoff } from './backoff.js';
 import { MVDS_ERROR, MvdsError } from './errors.js';
 import { assertGroupId } from './message-id.js';
 import { messageId } from './message-id.js';
@@ -16,6 +16,7 @@ import {
   type MvdsPayload,
 } from './payload.js';
 import {
+  GAVE_UP_EPOCH,
   MODE,
   RECORD_TYPE,
   type Clock,
@@ -69,6 +70,7 @@ function zeroStats(): MvdsStats {
     ignoredRecords: 0,
     droppedOffers: 0,
     expiredRequests: 0,
+    gaveUp: 0,
     transportErrors: 0,
   };
 }
@@ -77,6 +79,13 @@ function positiveInt(name: string, v: number | undefined, dflt: number): number 
   if (v === undefined) return dflt;
   if (!Number.isInteger(v) || v < 1) throw new MvdsError(MVDS_ERROR.INVALID_ARGUMENT, `${name} must be an integer >= 1, got ${v}`);
   return v;
+}
+
+/** A positive integer or Infinity (no bound). */
+function bound(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (v === Infinity) return v;
+  return positiveInt(name, v, dflt);
 }
 
 /**
@@ -101,6 +110,10 @@ export class MvdsNode {
   readonly #maxRequestSends: number;
   readonly #maxPendingAcksPerPeer: number;
   readonly #sendImmediately: boolean;
+  readonly #epochMs: number;
+  readonly #maxTransmissions: number;
+  /** `giveUpAfterMs` in epochs (Infinity: no time bound). */
+  readonly #giveUpAfterEpochs: number;
 
   #epoch: number | undefined;
   /** ACKs to send, per peer; deliberately not persisted (2/MVDS: ACKs are not state). */
@@ -109,7 +122,7 @@ export class MvdsNode {
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
   #stopped = false;
-  readonly #handlers: Handlers = { message: new Set(), acknowledged: new Set(), delivered: new Set() };
+  readonly #handlers: Handlers = { message: new Set(), acknowledged: new Set(), delivered: new Set(), gaveUp: new Set() };
   readonly stats: MvdsStats = zeroStats();
 
   constructor(options: MvdsNodeOptions) {
@@ -120,7 +133,20 @@ export class MvdsNode {
     if (this.#mode !== MODE.BATCH && this.#mode !== MODE.INTERACTIVE) {
       throw new MvdsError(MVDS_ERROR.INVALID_ARGUMENT, `unknown mode ${String(this.#mode)}`);
     }
-    this.#nextEpoch = options.nextEpoch ?? exponentialBackoff();
+    this.#epochMs = options.epochMs ?? MVDS_TIMING.EPOCH_MS;
+    if (!(this.#epochMs > 0) || !Number.isFinite(this.#epochMs)) {
+      throw new MvdsError(MVDS_ERROR.INVALID_ARGUMENT, `epochMs must be a positive number, got ${this.#epochMs}`);
+    }
+    this.#nextEpoch =
+      options.nextEpoch ??
+      timedBackoff({ epochMs: this.#epochMs, firstResendMs: options.firstResendMs, maxIntervalMs: options.maxResendIntervalMs });
+    this.#maxTransmissions = bound('maxTransmissions', options.maxTransmissions, MVDS_TIMING.MAX_TRANSMISSIONS);
+    const giveUpMs = options.giveUpAfterMs ?? MVDS_TIMING.GIVE_UP_AFTER_MS;
+    if (giveUpMs !== Infinity && !(giveUpMs > 0 && Number.isFinite(giveUpMs))) {
+      throw new MvdsError(MVDS_ERROR.INVALID_ARGUMENT, `giveUpAfterMs must be > 0 or Infinity, got ${giveUpMs}`);
+    }
+    // Never sooner than giveUpAfterMs after the first transmission, wherever in its epoch that was.
+    this.#giveUpAfterEpochs = giveUpMs === Infinity ? Infinity : epochsCovering(giveUpMs, this.#epochMs);
     this.#relay = options.relay ?? false;
     this.#maxPayloadBytes = positiveInt('maxPayloadBytes', options.maxPayloadBytes, DEFAULTS.maxPayloadBytes);
     this.#maxReceiveBytes = positiveInt('maxReceiveBytes', options.maxReceiveBytes, DEFAULTS.maxReceiveBytes);
@@ -260,8 +286,11 @@ export class MvdsNode {
     return this.#exclusive(() => this.#flush());
   }
 
-  /** Runs `tick` every `intervalMs` until `stop`. Errors are logged, never thrown. */
-  start(intervalMs: number): void {
+  /**
+   * Runs `tick` every `intervalMs` (default `epochMs`) until `stop`. Errors are logged, never thrown.
+   * An interval shorter than `epochMs` would make the time options (`firstResendMs`…) come early.
+   */
+  start(intervalMs: number = this.#epochMs): void {
     positiveInt('intervalMs', intervalMs, 1);
     if (this.#timer !== undefined || this.#stopped) return;
     this.#timer = setInterval(() => {
@@ -283,11 +312,33 @@ export class MvdsNode {
     this.#stopped = true;
   }
 
-  /** True when no record is left in state and no ACK waits to be sent. */
+  /**
+   * Starts our message `id` over for every peer of its group that has not acknowledged it (given up on or
+   * still pending): send count 0, due now (sent at once with `sendImmediately`, else at the next tick).
+   * Resolves with the number of peers it will be sent to again (0: everyone holds it, or we never sent it).
+   */
+  resend(id: Uint8Array): Promise<number> {
+    return this.#exclusive(async () => {
+      const message = await this.#store.getMessage(id);
+      if (message === undefined) return 0;
+      let n = 0;
+      for (const peer of await this.#store.getPeers(message.groupId)) {
+        const rec = await this.#store.getRecord(peer, id);
+        if (rec === undefined || rec.type === RECORD_TYPE.REQUEST || rec.unsolicited === true) continue;
+        await this.#store.putRecord({ peer, messageId: rec.messageId, type: rec.type, sendCount: 0, sendEpoch: this.#now });
+        n++;
+      }
+      if (n > 0 && this.#sendImmediately) await this.#flush();
+      return n;
+    });
+  }
+
+  /** True when nothing is left to send: no record that will come due (given-up ones never do) and no ACK waiting. */
   isIdle(): Promise<boolean> {
     return this.#exclusive(async () => {
       for (const acks of this.#pendingAcks.values()) if (acks.size > 0) return false;
-      return (await this.#store.countRecords()) === 0;
+      if ((await this.#store.countRecords()) === 0) return true;
+      return (await this.#store.dueRecords(GAVE_UP_EPOCH - 1)).length === 0;
     });
   }
 
@@ -349,13 +400,16 @@ export class MvdsNode {
       }
       // 2/MVDS interactive: a REQUEST replaces our OFFER with the MESSAGE, due now.
       const rec = await this.#store.getRecord(peer, id);
+      // A MESSAGE we were retransmitting keeps its count; one we gave up on starts over (the peer is there).
+      const continued = rec?.type === RECORD_TYPE.MESSAGE && rec.gaveUp !== true;
       const record: SyncRecord = {
         peer,
         messageId: id,
         type: RECORD_TYPE.MESSAGE,
-        sendCount: rec?.type === RECORD_TYPE.MESSAGE ? rec.sendCount : 0,
+        sendCount: continued ? rec.sendCount : 0,
         sendEpoch: this.#now,
       };
+      if (continued && rec.firstSendEpoch !== undefined) record.firstSendEpoch = rec.firstSendEpoch;
       if (rec === undefined || rec.unsolicited === true) record.unsolicited = true;
       await this.#store.putRecord(record);
     }
@@ -437,6 +491,11 @@ export class MvdsNode {
 
     const due = await this.#store.dueRecords(epoch);
     for (const rec of due) {
+      if (rec.gaveUp === true) continue; // a store that returns them anyway
+      if (rec.type !== RECORD_TYPE.REQUEST && this.#exhausted(rec, epoch)) {
+        await this.#giveUp(rec);
+        continue;
+      }
       const o = this.#outgoingFor(out, rec.peer);
       if (rec.type === RECORD_TYPE.MESSAGE) {
         const message = await this.#store.getMessage(rec.messageId);
@@ -485,9 +544,33 @@ export class MvdsNode {
     }
   }
 
+  /** A due MESSAGE / OFFER that was sent `maxTransmissions` times, or first sent `giveUpAfterMs` ago. */
+  #exhausted(rec: SyncRecord, epoch: number): boolean {
+    if (rec.sendCount >= this.#maxTransmissions) return true;
+    return rec.firstSendEpoch !== undefined && epoch - rec.firstSendEpoch >= this.#giveUpAfterEpochs;
+  }
+
+  async #giveUp(rec: SyncRecord): Promise<void> {
+    if (rec.unsolicited === true) {
+      // Sent because the peer asked; nobody waits for its ACK.
+      await this.#store.removeRecord(rec.peer, rec.messageId);
+      return;
+    }
+    await this.#store.putRecord({ ...rec, gaveUp: true, sendEpoch: GAVE_UP_EPOCH });
+    this.stats.gaveUp++;
+    log('gave up on %s to %s after %d transmissions', bytesToHex(rec.messageId), rec.peer, rec.sendCount);
+    this.#emit('gaveUp', rec.messageId, rec.peer);
+  }
+
   #sent(rec: SyncRecord, epoch: number): SyncRecord {
     const sendCount = rec.sendCount + 1;
-    const next = this.#nextEpoch(sendCount, epoch);
-    return { ...rec, sendCount, sendEpoch: Number.isFinite(next) && next > epoch ? next : epoch + 1 };
+    let next = this.#nextEpoch(sendCount, epoch);
+    if (!Number.isFinite(next) || next <= epoch) next = epoch + 1;
+    if (rec.type === RECORD_TYPE.REQUEST) return { ...rec, sendCount, sendEpoch: next };
+    const firstSendEpoch = rec.firstSendEpoch ?? epoch;
+    // Come due when the time bound runs out (after epoch: #exhausted said no), to give up then rather
+    // than one long interval later.
+    next = Math.min(next, firstSendEpoch + this.#giveUpAfterEpochs);
+    return { ...rec, sendCount, sendEpoch: next, firstSendEpoch };
   }
 }

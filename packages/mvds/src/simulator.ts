@@ -2,7 +2,8 @@ import { bytesToHex, sha256, utf8ToBytes } from '@status-stack/crypto';
 import { MVDS_ERROR, MvdsError } from './errors.js';
 import { MemoryStore } from './memory-store.js';
 import { MvdsNode } from './mvds-node.js';
-import { MODE, type Mode, type MvdsTransport, type NextEpochFn, type PeerId, type Store } from './types.js';
+import { MVDS_TIMING } from './backoff.js';
+import { MODE, type Mode, type MvdsStats, type MvdsTransport, type NextEpochFn, type PeerId, type Store } from './types.js';
 
 /** A seeded PRNG (mulberry32): the same seed gives the same run. Returns floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
@@ -122,7 +123,30 @@ export interface SimulationOptions {
   topology?: 'group' | 'pairs';
   restarts?: SimRestart[];
   maxEpochs?: number;
+  /**
+   * Length of one epoch in ms (default 300, status-go's): the clock, the network delays and every
+   * time option below are counted in it.
+   */
+  epochMs?: number;
+  /**
+   * A receiver hands each payload to its MVDS node this long after it arrived (rounded up to whole
+   * epochs), so its ACK leaves that much later: status-go's 300 ms poll plus its 300 ms epoch make ~600 ms.
+   * Default 0.
+   */
+  ackDelayMs?: number;
+  /** The nodes `ackDelayMs` applies to (default every node). */
+  ackDelayNodes?: readonly number[];
+  /** Nodes that receive but never send anything (a peer that never ACKs). Default none. */
+  silentNodes?: readonly number[];
+  /** Nodes that author the messages (default every node). */
+  senders?: readonly number[];
+  /** Engine schedule override (epochs); default the engine's time-based one from the options below. */
   nextEpoch?: NextEpochFn;
+  firstResendMs?: number;
+  maxResendIntervalMs?: number;
+  /** Engine give-up bounds (defaults: the engine's). */
+  maxTransmissions?: number;
+  giveUpAfterMs?: number;
   relay?: boolean;
   maxPayloadBytes?: number;
   /** Store of node i (default a MemoryStore). */
@@ -154,6 +178,17 @@ export interface SimulationReport {
   bytesSent: number;
   payloadsPerDelivered: number;
   bytesPerDelivered: number;
+  /** MESSAGE records put on the wire (lost ones included) over all nodes. */
+  messagesSent: number;
+  /** `messagesSent / delivered`: wire copies per delivered message (1 is the least possible). */
+  copiesPerDelivered: number;
+  /**
+   * Copies of a message that reached a node already holding it (status-go logs each as an error): what a
+   * resend before the ACK could arrive costs. Lossless links with timely ACKs should make it 0.
+   */
+  duplicateCopies: number;
+  /** Give-ups (`gaveUp` events) at the messages' authors. */
+  gaveUp: number;
   rejectedPayloads: number;
   restarts: number;
 }
@@ -192,8 +227,30 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const ids = Array.from({ length: n }, (_, i) => `node-${i}`);
   const indexOf = new Map(ids.map((id, i) => [id, i]));
   const stores = ids.map((_, i) => options.storeFactory?.(i) ?? new MemoryStore());
+  const epochMs = options.epochMs ?? MVDS_TIMING.EPOCH_MS;
+  if (!(epochMs > 0)) throw new MvdsError(MVDS_ERROR.INVALID_ARGUMENT, `epochMs must be > 0, got ${epochMs}`);
+  const ackDelayMs = options.ackDelayMs ?? 0;
+  if (!(ackDelayMs >= 0)) throw new MvdsError(MVDS_ERROR.INVALID_ARGUMENT, `ackDelayMs must be >= 0, got ${ackDelayMs}`);
+  const ackDelayEpochs = Math.ceil(ackDelayMs / epochMs);
+  const slowAckers = new Set(options.ackDelayNodes ?? ids.map((_, i) => i));
+  const silent = new Set(options.silentNodes ?? []);
+  const senders = options.senders ?? ids.map((_, i) => i);
+  if (senders.length === 0 || senders.some((i) => !Number.isInteger(i) || i < 0 || i >= n)) {
+    throw new MvdsError(MVDS_ERROR.INVALID_ARGUMENT, `senders must be node indexes in 0..${n - 1}`);
+  }
   let epoch = 0;
-  const clock = (): number => epoch * 1000;
+  const clock = (): number => epoch * epochMs;
+  /** Payloads that arrived at a slow acker, by the epoch it processes them. */
+  const held = new Map<number, ReturnType<SimNetwork['take']>>();
+  const heldCount = (): number => [...held.values()].reduce((k, p) => k + p.length, 0);
+  let messagesSent = 0;
+  let duplicateCopies = 0;
+  let gaveUp = 0;
+  const retire = (stats: MvdsStats): void => {
+    messagesSent += stats.messagesSent;
+    duplicateCopies += stats.duplicatesReceived;
+  };
+  const mute: MvdsTransport = { send: () => undefined };
 
   const tracked = new Map<string, Tracked>();
   const seen = new Set<string>();
@@ -209,12 +266,20 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const makeNode = (i: number): MvdsNode => {
     const node = new MvdsNode({
       store: stores[i],
-      transport: net.transportFor(ids[i]),
+      transport: silent.has(i) ? mute : net.transportFor(ids[i]),
       clock,
       mode: mode === 'mixed' ? MODE.BATCH : mode,
+      epochMs,
       nextEpoch: options.nextEpoch,
+      firstResendMs: options.firstResendMs,
+      maxResendIntervalMs: options.maxResendIntervalMs,
+      maxTransmissions: options.maxTransmissions,
+      giveUpAfterMs: options.giveUpAfterMs,
       relay: options.relay,
       maxPayloadBytes: options.maxPayloadBytes,
+    });
+    node.on('gaveUp', (id) => {
+      if (tracked.get(bytesToHex(id))?.from === ids[i]) gaveUp++;
     });
     node.on('message', (m) => {
       const key = bytesToHex(m.id);
@@ -259,7 +324,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   // The send schedule.
   const pending: { at: number; from: number; group: string; body: Uint8Array; mode: Mode }[] = [];
   for (let k = 0; k < options.messages; k++) {
-    const from = Math.floor(random() * n);
+    const from = senders[Math.floor(random() * senders.length)];
     let group = 'all';
     if (topology === 'pairs') {
       let to = Math.floor(random() * (n - 1));
@@ -280,6 +345,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     for (const r of restarts) {
       if (r.at === epoch && nodes[r.node] !== undefined) {
         await nodes[r.node]!.stop();
+        retire(nodes[r.node]!.stats);
         nodes[r.node] = undefined;
       }
       if (r.at + r.down === epoch && nodes[r.node] === undefined) {
@@ -300,7 +366,18 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       tracked.set(bytesToHex(id), { sentAt: epoch, from: ids[p.from], recipients });
     }
 
-    for (const pkt of net.take(epoch)) {
+    const arrived = net.take(epoch);
+    const now = held.get(epoch) ?? [];
+    held.delete(epoch);
+    for (const pkt of arrived) {
+      if (ackDelayEpochs > 0 && slowAckers.has(indexOf.get(pkt.to)!)) {
+        const at = epoch + ackDelayEpochs;
+        held.set(at, [...(held.get(at) ?? []), pkt]);
+      } else {
+        now.push(pkt);
+      }
+    }
+    for (const pkt of now) {
       const to = nodes[indexOf.get(pkt.to)!];
       if (to === undefined) continue;
       try {
@@ -312,7 +389,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
     for (const node of nodes) if (node !== undefined) await node.tick();
 
-    if (pending.length === 0 && delivered >= intended && net.inflight === 0 && nodes.every((x) => x !== undefined)) {
+    if (pending.length === 0 && delivered >= intended && net.inflight === 0 && heldCount() === 0 && nodes.every((x) => x !== undefined)) {
       let idle = true;
       for (const node of nodes) if (!(await node!.isIdle())) idle = false;
       if (idle) {
@@ -321,7 +398,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       }
     }
   }
-  for (const node of nodes) await node?.stop();
+  for (const node of nodes) {
+    if (node === undefined) continue;
+    await node.stop();
+    retire(node.stats);
+  }
 
   latencies.sort((a, b) => a - b);
   const mean = latencies.length === 0 ? 0 : latencies.reduce((s, x) => s + x, 0) / latencies.length;
@@ -343,6 +424,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     bytesSent: net.bytesSent,
     payloadsPerDelivered: delivered === 0 ? 0 : net.payloadsSent / delivered,
     bytesPerDelivered: delivered === 0 ? 0 : net.bytesSent / delivered,
+    messagesSent,
+    copiesPerDelivered: delivered === 0 ? 0 : messagesSent / delivered,
+    duplicateCopies,
+    gaveUp,
     rejectedPayloads,
     restarts: restartCount,
   };

@@ -3,6 +3,9 @@ import type { MvdsMessage } from './payload.js';
 /** A value or a promise of it: every port method may be sync (memory) or async (SQLite). */
 export type MaybePromise<T> = T | Promise<T>;
 
+/** `sendEpoch` of a record the engine gave up on: never due (and still JSON-safe, unlike Infinity). */
+export const GAVE_UP_EPOCH = Number.MAX_SAFE_INTEGER;
+
 /** Opaque peer identifier; the client uses the hex of the peer's public key. */
 export type PeerId = string;
 
@@ -28,8 +31,16 @@ export interface SyncRecord {
   type: RecordType;
   /** Times this record has been sent. */
   sendCount: number;
-  /** Next epoch at which it is due. */
+  /** Next epoch at which it is due (`GAVE_UP_EPOCH` once the engine gave up on it). */
   sendEpoch: number;
+  /** Epoch of its first transmission: bounds how long the engine keeps trying (`giveUpAfterMs`). */
+  firstSendEpoch?: number;
+  /**
+   * The engine stopped sending it (`maxTransmissions` or `giveUpAfterMs` reached) without an ACK. The
+   * record stays, never due, so the message is not `delivered` to the group while this peer lacks it; a
+   * late ACK (or the peer's REQUEST) still ends it, and `MvdsNode.resend` starts it over.
+   */
+  gaveUp?: boolean;
   /**
    * A MESSAGE sent because the peer REQUESTed it while we had no OFFER/MESSAGE pending for it
    * (a late retransmitted request, or a peer catching up): its ACK raises no event again.
@@ -86,8 +97,30 @@ export interface MvdsNodeOptions {
   clock: Clock;
   /** Default mode of `send` and of relayed messages. Default BATCH (what status-go uses). */
   mode?: Mode;
-  /** Retransmission schedule. Default `exponentialBackoff()`. */
+  /**
+   * Length of one epoch in ms: what the time options below are converted with, and the default interval
+   * of `start()`. Whoever drives `tick()` must do so at most once per `epochMs`. Default 300 (status-go's tick).
+   */
+  epochMs?: number;
+  /** Least time between a transmission and the first resend. Default 2,000 ms (after status-go's ACK could arrive). */
+  firstResendMs?: number;
+  /** The resend interval doubles up to this. Default 300,000 ms (5 min). */
+  maxResendIntervalMs?: number;
+  /**
+   * Retransmission schedule, in epochs; overrides `firstResendMs` / `maxResendIntervalMs`.
+   * Default `timedBackoff({ epochMs, firstResendMs, maxIntervalMs: maxResendIntervalMs })`.
+   */
   nextEpoch?: NextEpochFn;
+  /**
+   * Transmissions of a MESSAGE or OFFER to one peer (the first included) after which the engine gives up
+   * (`gaveUp` event) when it comes due again unacknowledged. Default 10; `Infinity` never gives up on a count.
+   */
+  maxTransmissions?: number;
+  /**
+   * Time after a record's first transmission after which the engine gives up on it (counted in epochs of
+   * `epochMs`, so time the node is stopped does not count). Default 900,000 ms (15 min); `Infinity` disables it.
+   */
+  giveUpAfterMs?: number;
   /** Re-share messages received in a group with the group's other peers (status-im/mvds does). Default false. */
   relay?: boolean;
   /** Soft cap on one outgoing payload; records that do not fit wait for the next epoch. Default 1 MiB. */
@@ -125,6 +158,11 @@ export interface MvdsEvents {
   acknowledged: (id: Uint8Array, peer: PeerId) => void;
   /** Every peer we were sending `id` to now holds it. */
   delivered: (id: Uint8Array) => void;
+  /**
+   * We stopped sending our message `id` to `peer` without an ACK (`maxTransmissions` / `giveUpAfterMs`).
+   * A later ACK still raises `acknowledged` (and `delivered`); `resend(id)` tries again.
+   */
+  gaveUp: (id: Uint8Array, peer: PeerId) => void;
 }
 
 /** What `receive` did with a payload. */
@@ -152,5 +190,7 @@ export interface MvdsStats {
   droppedOffers: number;
   /** REQUEST records dropped after `maxRequestSends` unanswered sends. */
   expiredRequests: number;
+  /** MESSAGE / OFFER records given up after `maxTransmissions` or `giveUpAfterMs`. */
+  gaveUp: number;
   transportErrors: number;
 }

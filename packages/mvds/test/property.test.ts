@@ -23,7 +23,14 @@ describe('property: eventual exactly-once delivery', () => {
 
     await fc.assert(
       fc.asyncProperty(arbRun, async (run) => {
-        const r = await simulate({ ...run, nextEpoch: exponentialBackoff({ cap: 8 }), maxEpochs: 100_000 });
+        // Eventual delivery: no give-up bound.
+        const r = await simulate({
+          ...run,
+          nextEpoch: exponentialBackoff({ cap: 8 }),
+          maxTransmissions: Infinity,
+          giveUpAfterMs: Infinity,
+          maxEpochs: 100_000,
+        });
         const perMessage = run.topology === 'pairs' ? 1 : run.nodes - 1;
         expect(r.intended).toBe(run.messages * perMessage);
         expect(r.delivered).toBe(r.intended);

@@ -12,6 +12,7 @@ export {
 export { parseEnode, formatEnode, type Enode } from './enode.js';
 export { RlpxOverlay } from './rlpx-overlay.js';
 export { frameSizeFor, MAX_FRAME_SIZE } from './rlpx-frame.js';
+export { RlpxSession, SessionFailure, type SessionOptions, type SessionHandlers } from './rlpx-session.js';
 export {
   decodeRlpStrict,
   decodeRlpStrictAs,

@@ -63,12 +63,43 @@ export function applicationPayloadDigest(payload: Uint8Array): Uint8Array {
 }
 
 /**
- * Status message id: keccak256(author's 65-byte uncompressed key ‖ ApplicationMetadataMessage bytes),
- * as 0x-hex (status-go v1.MessageID over the wrapped record).
+ * Status message id of a **signed** ApplicationMetadataMessage: keccak256(the signer's 65-byte
+ * uncompressed key ‖ the wrapper bytes), as 0x-hex (status-go v1.MessageID over the wrapped record, with
+ * the key its signature recovers). An unsigned wrapper has no author in its id: see `unsignedMessageId`.
  */
 export function messageId(author: Uint8Array, applicationMetadataMessage: Uint8Array): string {
   const key = author.length === 65 && author[0] === 4 ? author : uncompressed(author);
   return `0x${bytesToHex(keccak256(concatBytes(key, applicationMetadataMessage)))}`;
+}
+
+/**
+ * Status message id of an **unsigned** ApplicationMetadataMessage (a deniable message such as
+ * PairInstallation): keccak256(wrapper bytes). status-go recovers no key from an empty signature and
+ * v1.MessageID(nil, bytes) hashes the bytes alone; the transport signer does not enter the id.
+ */
+export function unsignedMessageId(applicationMetadataMessage: Uint8Array): string {
+  return `0x${bytesToHex(keccak256(applicationMetadataMessage))}`;
+}
+
+/**
+ * The id status-go computes for received wrapper bytes, either form: keyed with the recovered signer when
+ * signed, the bytes alone when not. Throws PayloadError (MALFORMED…, INVALID_SIGNATURE) like `openApplicationMessage`.
+ */
+export function applicationMessageId(applicationMetadataMessage: Uint8Array): string {
+  const message = decodeApplicationMetadataMessage(applicationMetadataMessage);
+  if (message.signature.length === 0) return unsignedMessageId(applicationMetadataMessage);
+  return messageId(recoverAuthor(message), applicationMetadataMessage);
+}
+
+function recoverAuthor(message: ApplicationMetadataMessage): Uint8Array {
+  if (message.signature.length !== SIGNATURE_LENGTH) {
+    throw new PayloadError(PAYLOAD_ERROR.INVALID_SIGNATURE, `signature must be ${SIGNATURE_LENGTH} bytes, got ${message.signature.length}: ${bytesToHex(message.signature)}`);
+  }
+  try {
+    return recoverPublicKey(applicationPayloadDigest(message.payload), message.signature);
+  } catch (e) {
+    throw new PayloadError(PAYLOAD_ERROR.INVALID_SIGNATURE, `signature does not recover a key: ${bytesToHex(message.signature)} (${(e as Error).message})`);
+  }
 }
 
 function uncompressed(key: Uint8Array): Uint8Array {
@@ -98,6 +129,17 @@ export function wrapApplicationMessage(type: number, payload: Uint8Array, privat
   return { bytes, signature, id: messageId(author, bytes) };
 }
 
+/**
+ * Wraps an encoded payload without signing it, as status-go sends deniable messages (PairInstallation:
+ * `wrapMessageV1` with no sender key): the receiver takes the author from the layer below, and the id is
+ * keccak256(wrapper bytes).
+ */
+export function wrapUnsignedApplicationMessage(type: number, payload: Uint8Array): WrappedApplicationMessage {
+  const signature = new Uint8Array(0);
+  const bytes = encodeApplicationMetadataMessage({ signature, payload, type });
+  return { bytes, signature, id: unsignedMessageId(bytes) };
+}
+
 export interface OpenedApplicationMessage {
   readonly type: number;
   readonly payload: Uint8Array;
@@ -106,7 +148,7 @@ export interface OpenedApplicationMessage {
   readonly author: Uint8Array;
   /** `0x04…` form of the author key. */
   readonly authorHex: string;
-  /** 0x-hex message id. */
+  /** 0x-hex message id: keyed with the signer when signed, keccak256(bytes) when not (see `unsignedMessageId`). */
   readonly id: string;
   /**
    * True when the message had no signature and the author is the transport-level signer:
@@ -114,6 +156,8 @@ export interface OpenedApplicationMessage {
    */
   readonly deniable: boolean;
   readonly message: ApplicationMetadataMessage;
+  /** The wrapper bytes as received: what the id is computed over (keep these, not a re-encoding). */
+  readonly bytes: Uint8Array;
 }
 
 /** Decodes an ApplicationMetadataMessage, recovers its author and computes its id. */
@@ -128,14 +172,7 @@ export function openApplicationMessage(bytes: Uint8Array, options: OpenOptions =
     author = uncompressed(options.transportAuthor);
     deniable = true;
   } else {
-    if (message.signature.length !== SIGNATURE_LENGTH) {
-      throw new PayloadError(PAYLOAD_ERROR.INVALID_SIGNATURE, `signature must be ${SIGNATURE_LENGTH} bytes, got ${message.signature.length}: ${bytesToHex(message.signature)}`);
-    }
-    try {
-      author = recoverPublicKey(applicationPayloadDigest(message.payload), message.signature);
-    } catch (e) {
-      throw new PayloadError(PAYLOAD_ERROR.INVALID_SIGNATURE, `signature does not recover a key: ${bytesToHex(message.signature)} (${(e as Error).message})`);
-    }
+    author = recoverAuthor(message);
   }
   return {
     type: message.type,
@@ -144,8 +181,10 @@ export function openApplicationMessage(bytes: Uint8Array, options: OpenOptions =
     author,
     // A recovered key is already 65-byte uncompressed and on the curve.
     authorHex: `0x${bytesToHex(author)}`,
-    id: messageId(author, bytes),
+    // The transport author vouches for who sent an unsigned message, but is not part of its id.
+    id: deniable ? unsignedMessageId(bytes) : messageId(author, bytes),
     deniable,
     message,
+    bytes,
   };
 }

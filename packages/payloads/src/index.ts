@@ -18,7 +18,10 @@ export {
   decodeApplicationMetadataMessage,
   applicationPayloadDigest,
   messageId,
+  unsignedMessageId,
+  applicationMessageId,
   wrapApplicationMessage,
+  wrapUnsignedApplicationMessage,
   openApplicationMessage,
   type WrappedApplicationMessage,
   type OpenedApplicationMessage,
@@ -149,7 +152,7 @@ export {
   decodeApplicationPayload,
   encodeApplicationPayload,
 } from './application-payload.js';
-export { receiveApplicationMessage, sendApplicationMessage, type ReceivedApplicationMessage } from './receive.js';
+export { receiveApplicationMessage, sendApplicationMessage, sendUnsignedApplicationMessage, type ReceivedApplicationMessage } from './receive.js';
 export {
   LEGACY_EVENT_TYPE,
   type LegacyEventType,

@@ -1,5 +1,11 @@
 // One call from received ApplicationMetadataMessage bytes to a verified, decoded, validated payload.
-import { openApplicationMessage, wrapApplicationMessage, type OpenedApplicationMessage, type WrappedApplicationMessage } from './application-metadata-message.js';
+import {
+  openApplicationMessage,
+  wrapApplicationMessage,
+  wrapUnsignedApplicationMessage,
+  type OpenedApplicationMessage,
+  type WrappedApplicationMessage,
+} from './application-metadata-message.js';
 import { decodeApplicationPayload, encodeApplicationPayload, type ApplicationPayload } from './application-payload.js';
 import { validateReceivedChatMessage } from './chat-message.js';
 import { validateClockValue } from './clock.js';
@@ -80,4 +86,12 @@ export function receiveApplicationMessage(bytes: Uint8Array, options: ReceiveOpt
 /** Encodes a payload and wraps it in a signed ApplicationMetadataMessage. */
 export function sendApplicationMessage(payload: ApplicationPayload, privateKey: Uint8Array, authorPublicKey?: Uint8Array): WrappedApplicationMessage {
   return wrapApplicationMessage(payload.type, encodeApplicationPayload(payload), privateKey, authorPublicKey);
+}
+
+/**
+ * Encodes a payload and wraps it in an **unsigned** ApplicationMetadataMessage (deniable: status-go sends
+ * PairInstallation so, inside a DH-encrypted message). Its id is keccak256(wrapper bytes).
+ */
+export function sendUnsignedApplicationMessage(payload: ApplicationPayload): WrappedApplicationMessage {
+  return wrapUnsignedApplicationMessage(payload.type, encodeApplicationPayload(payload));
 }

@@ -270,9 +270,21 @@ export interface MailserverRequestLayer {
   error?: LayerError;
 }
 
+/** Why status-go (and StatusClient, with the same reason code) would drop the envelope unread. */
+export interface IgnoredJson {
+  /** StatusClient's IGNORED_REASON code. */
+  reason: 'UNSIGNED';
+  message: string;
+}
+
 export interface InspectResult {
   envelope: EnvelopeLayer;
   whisper: WhisperLayer;
+  /**
+   * Set when a Status client would ignore the envelope although it opened: `UNSIGNED` (no signature flag:
+   * status-go says "status requires a signature"). The layers above are still decoded, for inspection.
+   */
+  ignored?: IgnoredJson;
   /** Present when the whisper layer opened with a mailserver password. */
   mailserverRequest?: MailserverRequestLayer;
   protocolMessage?: ProtocolMessageLayer;
@@ -661,6 +673,10 @@ export function inspectDecodedEnvelope(env: Envelope, keys: InspectKeys | KeyRin
   if (opened.kind === 'mailserver-password') {
     result.mailserverRequest = mailserverRequestLayer(opened.payload, result.envelope.hash);
     return result;
+  }
+  if (opened.signer === undefined) {
+    // As StatusClient's handleEnvelope: a Status payload always comes signed.
+    result.ignored = { reason: 'UNSIGNED', message: 'unsigned envelope: status requires a signature (status-go drops it before the secure transport)' };
   }
 
   // Secure transport. As in status-go, a payload that is not a ProtocolMessage goes on to the

@@ -1,5 +1,5 @@
 import createDebug from 'debug';
-import { bytesToHex, bytesToUtf8, equalBytes, getPublicKey, normalizePublicKey, utf8ToBytes } from '@status-stack/crypto';
+import { bytesToHex, bytesToUtf8, equalBytes, getPublicKey, hexToBytes, normalizePublicKey, utf8ToBytes } from '@status-stack/crypto';
 import {
   contactCodeTopic,
   contactCodeTopicName,
@@ -15,14 +15,13 @@ import {
   type Topic,
 } from '@status-stack/whisper';
 import { SECURE_TRANSPORT_ERROR, SecureTransport, SecureTransportError, type DecryptResult } from '@status-stack/secure-transport';
-import { MvdsNode, decodeMessage as decodeMvdsMessage, decodePayload, isDatasyncPayload, oneToOneGroupId } from '@status-stack/mvds';
+import { MVDS_TIMING, MvdsNode, decodeMessage as decodeMvdsMessage, decodePayload, isDatasyncPayload, oneToOneGroupId } from '@status-stack/mvds';
 import {
   APPLICATION_MESSAGE_TYPE,
   CONTENT_TYPE,
   MEMBERSHIP_EVENT_TYPE,
   MESSAGE_TYPE,
   buildMembershipUpdate,
-  encodeApplicationMetadataMessage,
   emptyChatMessage,
   groupChatId,
   isPublicKeyHex,
@@ -34,6 +33,7 @@ import {
   receiveApplicationMessage,
   resolveIncomingChatId,
   sendApplicationMessage,
+  sendUnsignedApplicationMessage,
   signGroupEvent,
   validateText,
   wrapApplicationMessage,
@@ -91,6 +91,8 @@ export const CLIENT_NS = {
   META: 'client.meta',
   /** MVDS message ids (hex) whose body the client has processed (or sent): the rest are processed again on start. */
   MVDS_DONE: 'client.mvds-done',
+  /** MVDS message ids MVDS gave up on (no ACK) before their mapping was written. */
+  MVDS_GAVE_UP: 'client.mvds-gave-up',
   /**
    * Direct-message envelopes (hash hex → expiry) already opened: a relay's initial sync or a mailserver
    * hands them to a restarted client again, and a ratchet message from a finished chain cannot be told
@@ -103,6 +105,14 @@ export const CLIENT_NS = {
 
 export const CLIENT_DEFAULTS = {
   MVDS_EPOCH_MS: 300,
+  /** First MVDS resend no sooner than this after a send: status-go ACKs within ~0.25–0.76 s. */
+  MVDS_FIRST_RESEND_MS: MVDS_TIMING.FIRST_RESEND_MS,
+  /** The MVDS resend interval doubles up to this. */
+  MVDS_MAX_RESEND_INTERVAL_MS: MVDS_TIMING.MAX_RESEND_INTERVAL_MS,
+  /** A message still unacknowledged after this many transmissions to a peer becomes `failed`. */
+  MVDS_MAX_TRANSMISSIONS: MVDS_TIMING.MAX_TRANSMISSIONS,
+  /** …or this long after its first transmission (time the client runs), whichever comes first. */
+  MVDS_GIVE_UP_AFTER_MS: MVDS_TIMING.GIVE_UP_AFTER_MS,
   CONTACT_CODE_INTERVAL_MS: 6 * 60 * 60 * 1000,
   TTL: 15,
   POW_TARGET: 0.002,
@@ -173,6 +183,7 @@ export class StatusClient {
   private readonly ttl: number;
   private readonly powTarget: number;
   private readonly mvdsEpochMs: number;
+  private readonly mvdsResend: { firstResendMs: number; maxResendIntervalMs: number; maxTransmissions: number; giveUpAfterMs: number };
   private readonly contactCodeIntervalMs: number;
   private readonly historyWindowSeconds: number;
   private readonly historyPageLimit: number;
@@ -212,11 +223,18 @@ export class StatusClient {
     this.ttl = o.ttl ?? CLIENT_DEFAULTS.TTL;
     this.powTarget = o.powTarget ?? CLIENT_DEFAULTS.POW_TARGET;
     this.mvdsEpochMs = o.mvdsEpochMs ?? CLIENT_DEFAULTS.MVDS_EPOCH_MS;
+    this.mvdsResend = {
+      firstResendMs: o.mvdsFirstResendMs ?? CLIENT_DEFAULTS.MVDS_FIRST_RESEND_MS,
+      maxResendIntervalMs: o.mvdsMaxResendIntervalMs ?? CLIENT_DEFAULTS.MVDS_MAX_RESEND_INTERVAL_MS,
+      maxTransmissions: o.mvdsMaxTransmissions ?? CLIENT_DEFAULTS.MVDS_MAX_TRANSMISSIONS,
+      giveUpAfterMs: o.mvdsGiveUpAfterMs ?? CLIENT_DEFAULTS.MVDS_GIVE_UP_AFTER_MS,
+    };
     this.contactCodeIntervalMs = o.contactCodeIntervalMs ?? CLIENT_DEFAULTS.CONTACT_CODE_INTERVAL_MS;
     this.historyWindowSeconds = o.historyWindowSeconds ?? CLIENT_DEFAULTS.HISTORY_WINDOW_SECONDS;
     this.historyPageLimit = o.historyPageLimit ?? CLIENT_DEFAULTS.HISTORY_PAGE_LIMIT;
     this.mailserver = options.mailserver;
     this.historyEnabled = this.transport.requestHistory !== undefined && (options.history ?? true);
+    this.historyRetry = historyRetryPolicy(o);
     this.emitter = new TypedEmitter<StatusClientEvents>((event, e) => log('listener of %s threw: %O', event, e));
   }
 
@@ -369,6 +387,9 @@ export class StatusClient {
         transport: { send: (peer, payload) => this.postDirect(peer, payload) },
         clock: this.now,
         sendImmediately: true,
+        // The resend schedule and give-up bounds are in ms; the engine maps them to its epochs.
+        epochMs: this.mvdsEpochMs,
+        ...this.mvdsResend,
       });
       this.mvdsNode = mvds;
       this.teardown = [
@@ -382,6 +403,7 @@ export class StatusClient {
           });
         }),
         mvds.on('delivered', (id) => this.onMvdsDelivered(bytesToHex(id))),
+        mvds.on('gaveUp', (id) => this.onMvdsGaveUp(bytesToHex(id))),
       ];
       if (this.owned) {
         await this.owned.node.start();
@@ -403,17 +425,18 @@ export class StatusClient {
       timer.unref();
       this.timers.add(timer);
       // Like status-go, ask the mailserver for every topic we listen on (chats, partitioned, negotiated,
-      // contact codes) once it is connected, and again (the gaps) whenever it reconnects.
+      // contact codes) once it is connected, and again (the gaps) whenever it reconnects; after a
+      // failure, both wait out an exponential backoff (see scheduleHistory).
       if (this.historyEnabled) {
         if (this.owned && this.mailserver) {
           const mailserver = this.mailserver;
           const onHandshake = (p: { id: string }): void => {
-            if (p.id === mailserver && this.status === 'running') this.track(this.requestHistory(this.listenedTopics()));
+            if (p.id === mailserver && this.status === 'running') this.scheduleHistory();
           };
           this.owned.node.on('peer:handshake', onHandshake);
           this.teardown.push(() => this.owned?.node.off('peer:handshake', onHandshake));
         }
-        if (this.mailserverReady()) this.track(this.requestHistory(this.listenedTopics()));
+        this.scheduleHistory();
       }
     } catch (e) {
       await this.stop();
@@ -837,14 +860,16 @@ export class StatusClient {
     if (messageId) {
       await this.serialDelivery(async () => {
         const waiting: string[] = [];
+        let gaveUp = false;
         for (const id of mvdsIds) {
           await this.storage.kvPut(CLIENT_NS.MVDS_TO_MESSAGE, id, utf8ToBytes(messageId));
           if (await this.storage.kvDelete(CLIENT_NS.MVDS_ACKED, id)) continue;
+          if (await this.storage.kvDelete(CLIENT_NS.MVDS_GAVE_UP, id)) gaveUp = true;
           waiting.push(id);
         }
         await this.storage.kvPut(CLIENT_NS.AWAITING_ACK, messageId, encodeRecord(waiting));
         await this.storage.kvDelete(CLIENT_NS.OUTBOX, key);
-        await this.setDelivery(messageId, waiting.length === 0 ? 'delivered' : 'sent');
+        await this.setDelivery(messageId, waiting.length === 0 ? 'delivered' : gaveUp ? 'failed' : 'sent');
       });
     } else {
       await this.storage.kvDelete(CLIENT_NS.OUTBOX, key);
@@ -874,6 +899,72 @@ export class StatusClient {
       await this.storage.kvDelete(CLIENT_NS.AWAITING_ACK, messageId);
       await this.setDelivery(messageId, 'delivered');
     });
+  }
+
+  /**
+   * MVDS stopped retransmitting to a recipient that never acknowledged (maxTransmissions / giveUpAfterMs):
+   * the message is `failed`, stored and reported, until a late ACK delivers it or `resendMessage` retries.
+   * It stays in AWAITING_ACK: that ACK, or the resend, still finds it.
+   */
+  private onMvdsGaveUp(mvdsId: string): void {
+    void this.serialDelivery(async () => {
+      const mapped = await this.storage.kvGet(CLIENT_NS.MVDS_TO_MESSAGE, mvdsId);
+      if (!mapped) {
+        await this.storage.kvPut(CLIENT_NS.MVDS_GAVE_UP, mvdsId, EMPTY);
+        return;
+      }
+      const messageId = bytesToUtf8(mapped);
+      log('MVDS gave up on %s (message %s): failed', mvdsId, messageId);
+      await this.setDelivery(messageId, 'failed');
+    });
+  }
+
+  /**
+   * Sends one of our messages again, for a message that `failed` (MVDS gave up waiting for an ACK) or is
+   * still pending / sent. A 1:1 or group message starts its MVDS retransmission over for every recipient
+   * that has not acknowledged it (send count 0, sent now, the full schedule and bounds again); work still
+   * in the outbox runs again; a public message is posted again (receivers drop the duplicate by id).
+   * The state goes back to `sent` (then `delivered` on the ACK, or `failed` again). A delivered message is
+   * left alone. Resolves with the message as stored.
+   */
+  async resendMessage(messageId: string, options: IterateOptions = {}): Promise<ClientMessage> {
+    this.assertRunning();
+    throwIfAborted(options.signal, 'resendMessage');
+    const m = await this.storage.getMessage(messageId);
+    if (!m || !m.outgoing) throw new ClientError(CLIENT_ERROR.INVALID_ARGUMENT, `no message of ours with id ${JSON.stringify(messageId)}`);
+    if (m.deliveryState !== 'delivered') await this.resendStored(m);
+    return this.toClientMessage((await this.storage.getMessage(messageId)) ?? m);
+  }
+
+  private async resendStored(m: MessageRecord): Promise<void> {
+    const queued = await this.storage.kvGet(CLIENT_NS.OUTBOX, m.id);
+    if (queued) {
+      await this.runOutbox(decodeRecord<OutboxEntry>(queued, 'outbox entry'), m.id);
+      return;
+    }
+    const stored = await this.storage.kvGet(CLIENT_NS.AWAITING_ACK, m.id);
+    const waiting = stored ? decodeRecord<string[]>(stored, 'awaiting ack') : [];
+    if (waiting.length > 0) {
+      // 'sent' first: an ACK to the resend (or a new give-up) must land after it, not before.
+      await this.serialDelivery(() => this.setDelivery(m.id, 'sent'));
+      let restarted = 0;
+      for (const id of waiting) {
+        await this.storage.kvDelete(CLIENT_NS.MVDS_GAVE_UP, id);
+        restarted += await this.mvds.resend(hexToBytes(id));
+      }
+      if (restarted > 0) return;
+      // MVDS holds no record for them any more: hand the message to MVDS again below.
+    }
+    if (m.payload === null) throw new ClientError(CLIENT_ERROR.INVALID_ARGUMENT, `message ${m.id} has no stored payload to send again`);
+    const chat = await this.storage.getChat(m.chatId);
+    if (!chat) throw new ClientError(CLIENT_ERROR.UNKNOWN_CHAT, `no chat ${JSON.stringify(m.chatId)} for message ${m.id}`);
+    let recipients: string[] | undefined;
+    if (chat.type === 'one-to-one') recipients = [chat.id];
+    else if (chat.type === 'private-group') recipients = (foldGroup(chat.id, groupEventsOf(chat)).state?.members ?? []).filter((p) => p !== this.publicKeyHex);
+    const entry: OutboxEntry = recipients
+      ? { kind: 'direct', chatId: chat.id, messageId: m.id, body: m.payload, recipients }
+      : { kind: 'public', chatId: chat.id, messageId: m.id, body: m.payload };
+    await this.dispatch(entry, m.id);
   }
 
   private async setDelivery(messageId: string, state: DeliveryState): Promise<void> {
@@ -959,7 +1050,8 @@ export class StatusClient {
   private async handleEnvelope(channel: Channel, m: ReceivedMessage, chatName?: string): Promise<void> {
     if (this.status === 'stopped') return;
     if (!m.signer) {
-      this.ignore(IGNORED_REASON.UNSIGNED, `unsigned envelope on ${channel} topic ${bytesToHex(m.topic)}`);
+      // status-go: "status requires a signature" (no Status payload comes in an unsigned envelope).
+      this.ignore(IGNORED_REASON.UNSIGNED, `unsigned envelope on ${channel} topic ${bytesToHex(m.topic)}: status requires a signature`);
       return;
     }
     const signer = m.signer;
@@ -1028,7 +1120,9 @@ export class StatusClient {
   private async handleApplication(bytes: Uint8Array, signer: Uint8Array, via: ReceivedVia, sentMs: number, chatName?: string): Promise<void> {
     let rec: ReceivedApplicationMessage;
     try {
-      rec = receiveApplicationMessage(bytes, { transportTimestampMs: sentMs });
+      // An unsigned wrapper (deniable: PairInstallation) is authored by the signer the layers below vouched
+      // for; its id is keccak256 of the wrapper alone, as status-go computes it.
+      rec = receiveApplicationMessage(bytes, { transportTimestampMs: sentMs, transportAuthor: signer });
     } catch (e) {
       this.emitter.emit('error', new ClientError(CLIENT_ERROR.INVALID_PAYLOAD, `payload from ${publicKeyToHex(signer)}: ${(e as Error).message}`, { cause: e }));
       return;
@@ -1130,7 +1224,8 @@ export class StatusClient {
       content: null,
       outgoing: from === this.publicKeyHex,
       deliveryState: from === this.publicKeyHex ? 'sent' : 'received',
-      payload: encodeApplicationMetadataMessage(rec.message),
+      // The wrapper exactly as received: the message id is computed over these bytes.
+      payload: rec.bytes,
       receivedAt: this.now(),
     };
     const inserted = await this.storage.transaction(async (tx) => {
@@ -1404,7 +1499,8 @@ export class StatusClient {
    * status-go's SendPairInstallation: our installation's metadata as a PairInstallation, DH-encrypted to
    * our own identity (no ratchet, no MVDS) with our bundle attached, on our partitioned topic. Every
    * other device of ours opens it, paired or not, learns this installation and records its name;
-   * it stays disabled there until the user enables it. Resolves with the message id.
+   * it stays disabled there until the user enables it. The ApplicationMetadataMessage is unsigned, as
+   * status-go sends it; resolves with its message id, keccak256(wrapper bytes), as status-go computes it.
    */
   async sendPairInstallation(options: IterateOptions = {}): Promise<string> {
     this.assertRunning();
@@ -1414,7 +1510,9 @@ export class StatusClient {
     if (!own || !meta) throw new ClientError(CLIENT_ERROR.NOT_ALLOWED, 'no installation metadata: call setInstallationMetadata first');
     const clock = nextClock(meta.clock, this.now());
     const value: PairInstallation = { clock, installationId: this.installationId, deviceType: meta.deviceType, name: meta.name };
-    const amm = sendApplicationMessage({ kind: 'pairInstallation', type: APPLICATION_MESSAGE_TYPE.PAIR_INSTALLATION, value }, this.privateKey, this.publicKey);
+    // Unsigned, as status-go's SendPairInstallation (wrapMessageV1 without a sender key): deniable, the
+    // DH message's envelope signature names us; its id is keccak256(wrapper bytes).
+    const amm = sendUnsignedApplicationMessage({ kind: 'pairInstallation', type: APPLICATION_MESSAGE_TYPE.PAIR_INSTALLATION, value });
     await this.storage.putInstallation({ ...own, metadata: JSON.stringify({ name: meta.name, deviceType: meta.deviceType, clock: clock.toString() }) });
     const message = await this.secure.buildDhMessage(this.publicKey, amm.bytes);
     throwIfAborted(options.signal, 'sendPairInstallation');
@@ -1518,6 +1616,73 @@ export class StatusClient {
 
   // ------------------------------------------------------------------ history
 
+  /** Backoff parameters of the automatic history requests (StatusClientTiming.historyRetry*). */
+  private readonly historyRetry: HistoryRetryPolicy;
+  /** State of the automatic history requests: one at a time; after failures, the next waits until `retryAt`. */
+  private readonly historyAuto: { running: boolean; again: boolean; failures: number; retryAt: number; timer: NodeJS.Timeout | undefined } = {
+    running: false,
+    again: false,
+    failures: 0,
+    retryAt: 0,
+    timer: undefined,
+  };
+
+  /**
+   * Asks for the history of every topic we listen on: now, or, after failures, once the backoff
+   * allows. Start-up, every mailserver (re)connect and the retries all come through here, so a
+   * mailserver that drops us on each request is asked at the backoff's pace, not on every reconnect.
+   * Only one automatic request runs at a time; a reconnect during one asks again once it is done.
+   * The first failure of a run of failures is reported ('error', HISTORY_FAILED, with the
+   * mailserver's reason, e.g. its disconnect reason); the retries that follow are only logged.
+   */
+  private scheduleHistory(): void {
+    const s = this.historyAuto;
+    if (this.status !== 'running' || !this.historyEnabled) return;
+    if (s.running) {
+      s.again = true;
+      return;
+    }
+    if (s.timer) return;
+    // Real time, not this.now (a test clock): the backoff paces the network.
+    const wait = s.retryAt - Date.now();
+    if (wait > 0) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        s.timer = undefined;
+        this.scheduleHistory();
+      }, wait);
+      timer.unref();
+      s.timer = timer;
+      this.timers.add(timer);
+      return;
+    }
+    // Not connected: the mailserver's next handshake calls us again.
+    if (!this.mailserverReady()) return;
+    s.running = true;
+    s.again = false;
+    const run = this.requestHistory(this.listenedTopics()).then(
+      () => {
+        if (s.failures > 0) log('history: the mailserver answered again after %d failed attempts', s.failures);
+        s.failures = 0;
+        s.retryAt = 0;
+      },
+      (e: unknown) => {
+        s.failures++;
+        const delay = historyRetryDelay(this.historyRetry, s.failures);
+        s.retryAt = Date.now() + delay;
+        if (this.status !== 'running') return;
+        if (s.failures === 1) this.reportError(e, CLIENT_ERROR.HISTORY_FAILED, 'history request');
+        log('history: attempt %d failed (%s); next in %d ms', s.failures, e instanceof Error ? e.message : String(e), delay);
+      },
+    );
+    this.track(
+      run.finally(() => {
+        s.running = false;
+        if (s.failures > 0 || s.again) this.scheduleHistory();
+      }),
+    );
+  }
+
   /**
    * Asks the transport's mailserver for the history of `topics`, from where the last request for each
    * topic ended (or `historyWindowSeconds` back), paging through cursors; remembers the new upper bound per topic.
@@ -1554,6 +1719,33 @@ export class StatusClient {
     }
     return pages;
   }
+}
+
+interface HistoryRetryPolicy {
+  initialMs: number;
+  maxMs: number;
+  jitter: number;
+}
+
+const HISTORY_RETRY_DEFAULTS: HistoryRetryPolicy = { initialMs: 1000, maxMs: 5 * 60 * 1000, jitter: 0.2 };
+
+function historyRetryPolicy(o: NonNullable<StatusClientOptions['options']>): HistoryRetryPolicy {
+  const p = {
+    initialMs: o.historyRetryInitialMs ?? HISTORY_RETRY_DEFAULTS.initialMs,
+    maxMs: o.historyRetryMaxMs ?? HISTORY_RETRY_DEFAULTS.maxMs,
+    jitter: o.historyRetryJitter ?? HISTORY_RETRY_DEFAULTS.jitter,
+  };
+  if (!(p.initialMs > 0) || !(p.maxMs >= p.initialMs) || !(p.jitter >= 0 && p.jitter < 1)) {
+    throw new ClientError(CLIENT_ERROR.INVALID_ARGUMENT, `history retry: need 0 < initial ≤ max and 0 ≤ jitter < 1, got ${JSON.stringify(p)}`);
+  }
+  return p;
+}
+
+/** Wait after the n-th consecutive failure (n ≥ 1): initial·2^(n−1), capped at max, ± jitter, never above max. */
+function historyRetryDelay(p: HistoryRetryPolicy, failures: number): number {
+  const base = Math.min(p.maxMs, p.initialMs * 2 ** Math.min(failures - 1, 52));
+  const jittered = base * (1 - p.jitter + 2 * p.jitter * Math.random());
+  return Math.round(Math.min(p.maxMs, jittered));
 }
 
 function isMvdsPayload(bytes: Uint8Array): boolean {

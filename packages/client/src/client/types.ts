@@ -14,6 +14,21 @@ export interface ClientIdentity {
 export interface StatusClientTiming {
   /** MVDS epoch length in ms: retransmissions of unacknowledged messages are counted in epochs (default 300, status-go's tick). */
   mvdsEpochMs?: number;
+  /**
+   * No MVDS resend of a 1:1 / group message before this long after a transmission (default 2000 ms:
+   * status-go ACKs 250–761 ms after our send, so an earlier resend only makes it a duplicate).
+   */
+  mvdsFirstResendMs?: number;
+  /** The resend interval doubles after each resend up to this (default 300000 ms, 5 min). */
+  mvdsMaxResendIntervalMs?: number;
+  /**
+   * A message a recipient has not acknowledged after this many transmissions to it (default 10) or this
+   * long after its first one (default 900000 ms, 15 min, counted while the client runs) becomes `failed`
+   * ('delivery' event, stored); `resendMessage` tries again, and a late ACK still makes it `delivered`.
+   * `Infinity` disables either bound.
+   */
+  mvdsMaxTransmissions?: number;
+  mvdsGiveUpAfterMs?: number;
   /** Republish our bundle on our contact-code topic this often (default 6 h); it is also published on start and whenever it changes. */
   contactCodeIntervalMs?: number;
   /** Envelope TTL in seconds (default 15, as status-go sends chat messages). */
@@ -24,6 +39,14 @@ export interface StatusClientTiming {
   historyWindowSeconds?: number;
   /** Envelopes per history page (default 100). */
   historyPageLimit?: number;
+  /**
+   * Backoff of the automatic history requests (on start, on mailserver reconnect, and their retries)
+   * after a failure: the n-th consecutive failure waits min(max, initial·2^(n−1)), ± `historyRetryJitter`
+   * (a fraction), before the next attempt. Defaults 1000 ms, 300000 ms, 0.2.
+   */
+  historyRetryInitialMs?: number;
+  historyRetryMaxMs?: number;
+  historyRetryJitter?: number;
 }
 
 export interface StatusClientOptions {

@@ -3,6 +3,10 @@
 import { hexToBytes } from '@status-stack/crypto';
 import { SqliteStorage, StatusClient } from '../../src/index.js';
 
+// Fast epochs and resends (defaults: first resend after 2 s, doubling to 5 min): the peer that was killed must
+// get what it missed within the test's budget, not after a 5-minute backoff.
+const FAST_MVDS = { mvdsEpochMs: 50, mvdsFirstResendMs: 200, mvdsMaxResendIntervalMs: 1000 };
+
 const [dbPath, keyHex, relayEnode, peerHex] = process.argv.slice(2);
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -14,7 +18,7 @@ const client = StatusClient.createNetworked({
   storage,
   staticPeers: [relayEnode],
   protocol: 'whisper',
-  options: { mvdsEpochMs: 50 },
+  options: FAST_MVDS,
 });
 client.on('message', (m) => {
   if (!m.outgoing) out(`recv ${m.id}`);

@@ -64,7 +64,9 @@ export class Harness {
       storage,
       transport: opts.wrap ? opts.wrap(transport) : transport,
       now: opts.now,
-      options: { mvdsEpochMs: 20, ...opts.timing },
+      // Fast epochs and resends for tests (defaults: 300 ms epochs, first resend after 2 s, doubling to 5 min);
+      // the give-up bounds keep their defaults. Pass `timing` with `undefined` values to get a default back.
+      options: { mvdsEpochMs: 20, mvdsFirstResendMs: 100, mvdsMaxResendIntervalMs: 1000, ...opts.timing },
     });
     this.clients.push(client);
     const errors: ClientError[] = [];
