@@ -146,3 +146,34 @@ describe('every p2p message a real RlpxOverlay session sends passes the strict d
     );
   });
 });
+
+describe('our own Hello known answers (vectors/p2p-overlay/hello-status-stack.json)', () => {
+  const v = JSON.parse(readFileSync(new URL('../../../../vectors/p2p-overlay/hello-status-stack.json', import.meta.url), 'utf8')) as {
+    nodeId: string;
+    clientId: string;
+    listenPort: number;
+    hellos: Array<{ name: string; capabilitiesGiven: string[]; payload: string }>;
+    disconnects: Array<{ reason: number; payload: string }>;
+  };
+  const statusdCaps = new Map(
+    hellos.packets
+      .filter((p) => p.name.startsWith('statusd'))
+      .flatMap((p) => (decodeRlpStrict(hexToBytes(p.payload)) as Uint8Array[][][])[2].map((c) => [`${bytesToUtf8(c[0])}/${c[1].length ? c[1][0] : 0}`, bytesToHex(RLP.encode(c))] as const)),
+  );
+  for (const h of v.hellos) {
+    it(h.name, () => {
+      const caps = h.capabilitiesGiven.map((c) => ({ name: c.split('/')[0], version: Number(c.split('/')[1]) }));
+      const mine = encodeHello({ clientId: v.clientId, capabilities: caps, listenPort: v.listenPort, nodeId: hexToBytes(v.nodeId) });
+      expect(bytesToHex(mine)).toBe(h.payload);
+      const fields = decodeRlpStrictAs(mine, P2P_SCHEMA.HELLO) as unknown as Uint8Array[][][];
+      // Each capability entry is byte for byte the one statusd writes for it.
+      for (const c of fields[2]) {
+        const name = `${bytesToUtf8(c[0])}/${c[1].length ? c[1][0] : 0}`;
+        expect(bytesToHex(RLP.encode(c))).toBe(statusdCaps.get(name));
+      }
+    });
+  }
+  it('Disconnect payloads', () => {
+    for (const d of v.disconnects) expect(bytesToHex(RLP.encode([d.reason]))).toBe(d.payload);
+  });
+});
