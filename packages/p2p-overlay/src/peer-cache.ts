@@ -22,7 +22,8 @@ export class MemoryPeerCache implements PeerCacheStore {
 /**
  * A JSON file `{"version":1,"peers":[enode...]}`, written atomically (temp file + rename), so a
  * crash mid-write leaves the previous cache. A missing file is an empty cache; a corrupt one
- * is reported as CACHE_FAILED rather than silently dropped.
+ * is reported as CACHE_FAILED rather than silently dropped. The file (and its temp file) is 0600
+ * and a folder it creates 0700, whatever the umask: who a node talks to is the operator's business.
  */
 export class JsonFilePeerCache implements PeerCacheStore {
   constructor(readonly file: string) {}
@@ -57,8 +58,16 @@ export class JsonFilePeerCache implements PeerCacheStore {
   async save(enodes: readonly string[]): Promise<void> {
     const tmp = path.join(path.dirname(this.file), `.${path.basename(this.file)}.${bytesToHex(randomBytes(6))}.tmp`);
     try {
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
-      await fs.writeFile(tmp, `${JSON.stringify({ version: 1, peers: enodes }, null, 2)}\n`);
+      const dir = path.dirname(this.file);
+      const created = await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      if (created !== undefined) await fs.chmod(dir, 0o700);
+      const fh = await fs.open(tmp, 'wx', 0o600);
+      try {
+        await fh.chmod(0o600);
+        await fh.writeFile(`${JSON.stringify({ version: 1, peers: enodes }, null, 2)}\n`);
+      } finally {
+        await fh.close();
+      }
       await fs.rename(tmp, this.file);
     } catch (e) {
       await fs.rm(tmp, { force: true }).catch(() => undefined);

@@ -155,7 +155,7 @@ describe('our own Hello known answers (vectors/p2p-overlay/hello-status-stack.js
     hellos: Array<{ name: string; capabilitiesGiven: string[]; payload: string }>;
     disconnects: Array<{ reason: number; payload: string }>;
   };
-  const statusdCaps = new Map(
+  const statusdCaps = new Map<string, string>(
     hellos.packets
       .filter((p) => p.name.startsWith('statusd'))
       .flatMap((p) => (decodeRlpStrict(hexToBytes(p.payload)) as Uint8Array[][][])[2].map((c) => [`${bytesToUtf8(c[0])}/${c[1].length ? c[1][0] : 0}`, bytesToHex(RLP.encode(c))] as const)),
@@ -168,7 +168,7 @@ describe('our own Hello known answers (vectors/p2p-overlay/hello-status-stack.js
       const fields = decodeRlpStrictAs(mine, P2P_SCHEMA.HELLO) as unknown as Uint8Array[][][];
       // Each capability entry is byte for byte the one statusd writes for it.
       for (const c of fields[2]) {
-        const name = `${bytesToUtf8(c[0])}/${c[1].length ? c[1][0] : 0}`;
+        const name: string = `${bytesToUtf8(c[0])}/${c[1].length ? c[1][0] : 0}`;
         expect(bytesToHex(RLP.encode(c))).toBe(statusdCaps.get(name));
       }
     });
