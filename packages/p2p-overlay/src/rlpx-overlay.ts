@@ -31,6 +31,7 @@ const log = debugFactory('status:p2p-overlay:rlpx');
 
 /** EIP-706: a message whose uncompressed size exceeds 16 MiB is a protocol error. */
 const MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+const EMPTY_CHUNK = new Uint8Array(0);
 /** How long a closing socket may take to flush our Disconnect before it is destroyed. */
 const CLOSE_GRACE_MS = 500;
 
@@ -78,19 +79,25 @@ class RlpxLink extends QueuedLink {
 
   override onDrain(cb: () => void): void {
     const socket = this.conn.socket;
-    // Frames of this tick go to the socket now, so that its 'drain' covers them.
+    // Frames of this tick go to the socket now, so that the wait below covers them.
     this.conn.session.flush();
     if (this.isClosed || socket.destroyed || socket.writableLength === 0) {
       setImmediate(cb);
       return;
     }
+    let done = false;
     const fire = () => {
-      socket.off('drain', fire);
+      if (done) return;
+      done = true;
       socket.off('close', fire);
+      socket.off('drain', fire);
       cb();
     };
-    socket.once('drain', fire);
     socket.once('close', fire);
+    // 'drain' comes only after a write that returned false; below the socket's high-water mark the
+    // callback of an empty write tells when what was queued before it has reached the kernel.
+    if (socket.writableNeedDrain) socket.once('drain', fire);
+    else socket.write(EMPTY_CHUNK, fire);
   }
 
   protected transmit(code: number, payload: Uint8Array): void {
@@ -118,8 +125,9 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
   readonly nodeId: string;
   private readonly privateKey: Uint8Array;
   private readonly idBytes: Uint8Array;
-  private readonly opts: Required<Omit<RlpxOverlayOptions, 'privateKey' | 'announceHost' | 'tap'>> & {
+  private readonly opts: Required<Omit<RlpxOverlayOptions, 'privateKey' | 'announceHost' | 'tap' | 'localAddress'>> & {
     announceHost: string | undefined;
+    localAddress: string | undefined;
     tap: RlpxOverlayOptions['tap'];
   };
   private readonly registrations: Registration[] = [];
@@ -141,6 +149,7 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 0,
       announceHost: opts.announceHost,
+      localAddress: opts.localAddress,
       clientId: opts.clientId ?? 'status-stack/v0.1.0/nodejs',
       maxPeers: opts.maxPeers ?? 25,
       handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
@@ -260,7 +269,7 @@ export class RlpxOverlay extends EventEmitter implements Overlay {
         socket.destroy();
         reject(fail(err.message));
       });
-      socket.connect(port, host, () => {
+      socket.connect({ port, host, localAddress: this.opts.localAddress }, () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         resolve();

@@ -76,7 +76,7 @@ export interface SessionHandlers {
   write(chunk: Uint8Array): void;
   /** Both Hellos exchanged; `shared` are the matched capabilities with their message-id offsets. */
   onReady(hello: Hello, shared: ReadonlyArray<{ capability: Capability; offset: number }>): void;
-  /** A capability message (absolute id, decompressed payload). Throwing costs the peer SUBPROTOCOL_ERROR. */
+  /** A capability message (capability-relative code, decompressed payload). Throwing costs the peer SUBPROTOCOL_ERROR. */
   onMessage(capability: Capability, code: number, payload: Uint8Array): void;
   onDisconnect(reason: number | undefined): void;
   onPong(): void;

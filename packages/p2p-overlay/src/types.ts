@@ -116,6 +116,8 @@ export interface RlpxOverlayOptions {
   port?: number;
   /** Host written into our enode URL (default: `host`, or 127.0.0.1 when listening on 0.0.0.0). */
   announceHost?: string;
+  /** Local address our dials leave from (default: the OS's choice), for multi-homed hosts. */
+  localAddress?: string;
   /** Client id sent in Hello (default `status-stack/v0.1.0/nodejs`). */
   clientId?: string;
   /** Maximum connected peers, inbound and outbound together (default 25). */

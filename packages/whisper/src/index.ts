@@ -59,9 +59,9 @@ export {
   encodeMessageResponsePacket,
   decodeMessageResponsePacket,
 } from './packets.js';
-export { RateLimiter } from './rate-limiter.js';
+export { RateLimiter, rateLimitAddressKey, type RateLimiterOptions } from './rate-limiter.js';
 export { FilterSet } from './filters.js';
-export { EnvelopePool, poolEntry, type PooledEnvelope } from './node/envelope-pool.js';
+export { EnvelopePool, poolEntry, POOL_ENTRY_OVERHEAD, type PooledEnvelope } from './node/envelope-pool.js';
 export { EnvelopeNode, PeerState, type CorePacketCodes, type PacketHandler } from './node/envelope-node.js';
 export { WhisperNode, WHISPER_CAPABILITY, decodeP2PEnvelopes } from './whisper-node.js';
 export { MemoryHub, MemoryTransport, type MemoryTransportOptions } from './memory-transport.js';

@@ -109,11 +109,30 @@ export interface EnvelopeNodeOptions {
   bloomMode?: 'full' | 'subscriptions';
   /** Send batch acknowledgements / message responses, and advertise it (default true). */
   confirmations?: boolean;
-  /** Advertised and enforced inbound packet limits per second (default none). */
+  /**
+   * Advertised (Whisper status / rate limits packet, Waku status option 4) and enforced inbound limits
+   * per second (default none). They count envelopes, not packets: a messages packet costs the number
+   * of envelopes it carries, any other packet 1. Per remote IP (IPv6 by /64) and per peer id, buckets
+   * that outlive a connection; per peer and topic. A peer over a limit is dropped with
+   * `USELESS_PEER`; trusted peers are exempt.
+   */
   rateLimits?: RateLimitOptions;
+  /**
+   * Keys each rate limiter tracks at most (default 10 000); beyond, refilled buckets and then the least
+   * recently used are forgotten. Bounds the limiters' memory whatever addresses, keys or topics peers use.
+   */
+  maxRateLimitKeys?: number;
+  /**
+   * Bytes queued on a peer's connection (not yet taken by the kernel) above which we stop relaying to
+   * it until it drains (default 1 MiB); what waits meanwhile is references into the pool.
+   */
+  maxBufferedBytesPerPeer?: number;
   /** Peer ids (hex) that may send direct p2p messages and are exempt from rate limits. */
   trustedPeers?: string[];
-  /** Bound on the envelope pool in bytes (default 64 MiB); the soonest-expiring go first. */
+  /**
+   * Bound on the envelope pool's memory in bytes (default 64 MiB): each envelope counts its RLP, its
+   * data and ~1.6 KB of bookkeeping (`POOL_ENTRY_OVERHEAD`); the soonest-expiring go first.
+   */
   maxPoolBytes?: number;
   /** ms after a PoW/bloom change during which the old, laxer setting is still tolerated (default 6000). */
   toleranceMs?: number;
@@ -135,6 +154,11 @@ export interface PeerHandle {
   readonly lightNode: boolean;
   readonly confirmationsEnabled: boolean;
   readonly rateLimits: RateLimits | undefined;
+  readonly isClosed: boolean;
+  /** Bytes sent to this peer that have not reached the kernel yet (0 when the overlay cannot tell). */
+  readonly bufferedBytes: number;
+  /** Calls `cb` once the peer's send buffer has drained or its link closed (next turn when the overlay cannot tell). */
+  onDrain(cb: () => void): void;
   send(code: number, payload: Uint8Array): void;
   close(reason?: number): void;
 }
@@ -143,6 +167,7 @@ export type EnvelopeSource = { kind: 'local' } | { kind: 'peer'; peerId: string 
 
 export interface NodeStats {
   poolSize: number;
+  /** Memory the pooled envelopes take, as `maxPoolBytes` counts it (RLP + data + ~1.6 KB each). */
   poolBytes: number;
   received: number;
   relayed: number;
@@ -212,9 +237,34 @@ export interface MailServerOptions {
    * request is narrowed to its newest part: nothing older is kept anyway.
    */
   maxRangeSeconds?: number;
-  /** Requests a peer may have in flight at once; more are answered with an error (default 2). */
+  /**
+   * Requests one peer may have accepted and not yet answered (waiting, being served or paused);
+   * more are answered with an error (default 2).
+   */
   maxConcurrentRequestsPerPeer?: number;
-  /** Largest P2P messages packet we send, in bytes (default 512 KiB, under every node's 1 MiB limit). */
+  /** The same over all peers together (default 64): beyond it, "mailserver busy" errors. */
+  maxConcurrentRequests?: number;
+  /** Requests whose archive reads and writes run at once (default 4); the others wait their turn, one chunk each. */
+  maxActiveRequests?: number;
+  /**
+   * Bytes queued on a peer's connection above which its responses pause until they drain (default
+   * 1 MiB). Nothing fetched is held meanwhile: a paused response only keeps its cursor.
+   */
+  maxBufferedBytesPerPeer?: number;
+  /**
+   * Envelope bytes one request is answered with at most (default 8 MiB); the rest is for the next
+   * page: the request complete carries the cursor, as when the page's envelope limit is reached.
+   */
+  maxResponseBytes?: number;
+  /**
+   * A response paused this long (ms) without its peer's buffer draining below the bound is cancelled
+   * (default 60 000): its slot is freed; nothing more is sent for it.
+   */
+  stallTimeoutMs?: number;
+  /**
+   * Largest P2P messages packet we send, in bytes (default 512 KiB, under every node's 1 MiB limit);
+   * also what is read from the archive at a time for one request.
+   */
   maxPacketBytes?: number;
   /** Clock in ms (default Date.now). */
   now?: () => number;
@@ -231,6 +281,30 @@ export interface MailServerStats {
   /** Requests whose archive query failed (answered with an error). */
   failed: number;
   pruned: number;
+  /** Requests refused because their peer or the server had too many (also counted in `rejected`). */
+  busy: number;
+  /** Requests dropped unanswered: their peer left, or stayed above its buffer bound for `stallTimeoutMs`. */
+  cancelled: number;
+  /** Times a response paused for its peer's send buffer to drain. */
+  paused: number;
+}
+
+/** What a mailserver holds right now (`MailServer.load()`). */
+export interface MailServerLoad {
+  /** Requests accepted and not finished: `queued + active + paused`. */
+  requests: number;
+  /** Waiting for their turn. */
+  queued: number;
+  /** Reading the archive or writing to their peer now (at most `maxActiveRequests`). */
+  active: number;
+  /** Waiting for their peer's send buffer to drain. */
+  paused: number;
+  /** Peers with requests. */
+  peers: number;
+  /** Envelope bytes read from the archive and not yet handed to a connection. */
+  heldBytes: number;
+  /** Bytes queued on the connections of the peers with requests (what the overlay has not written yet). */
+  bufferedBytes: number;
 }
 
 export interface MailServerEvents {

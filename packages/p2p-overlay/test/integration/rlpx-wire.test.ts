@@ -89,3 +89,25 @@ describe('RlpxOverlay backpressure', () => {
     }
   });
 });
+
+describe('RlpxOverlay backpressure, small queues', () => {
+  it('onDrain fires for a queue that never filled the socket buffer (no drain event)', async () => {
+    const a = new RlpxOverlay();
+    const links: PeerLink[] = [];
+    a.register(SHH6, (l) => links.push(l));
+    await a.start();
+    try {
+      const evil = await evilPeer(a.port, a.nodeId, [SHH6]);
+      await until(() => links.length === 1, 'link');
+      links[0].send(1, randomBytes(2000));
+      const t0 = Date.now();
+      let drained = false;
+      links[0].onDrain(() => (drained = true));
+      await until(() => drained, 'drain');
+      expect(Date.now() - t0).toBeLessThan(200);
+      evil.socket.destroy();
+    } finally {
+      await a.stop();
+    }
+  });
+});

@@ -207,30 +207,50 @@ export class PostgresEnvelopeArchive implements EnvelopeArchive {
     }
     params.push(q.limit + 1);
     const limit = `$${params.length}`;
-    let sql: string;
+    // The ids of the page (and one more), newest first.
+    let picked: string;
+    let scan: string | undefined;
     if (q.topics !== undefined) {
       // The newest keys of each topic from the (topic, id) index, merged: per page the work is
       // bounded by topics × page size, for rare and common topics alike.
       params.push(q.topics.map(_toBuffer));
-      sql = `
-        SELECT e.id, e.data FROM ${t} e
-        WHERE e.id IN (
+      picked = `
           SELECT s.id FROM unnest($${params.length}::bytea[]) AS u(topic)
           CROSS JOIN LATERAL (
             SELECT id FROM ${t} WHERE topic = u.topic AND ${range} ORDER BY id DESC LIMIT ${limit}
           ) s
-          ORDER BY s.id DESC LIMIT ${limit})
-        ORDER BY e.id DESC`;
+          ORDER BY s.id DESC LIMIT ${limit}`;
     } else {
       // Walks the primary key downwards from the cursor, as status-go's PostgreSQL mailserver does.
       params.push(_bloomToBitString(q.bloom ?? new Uint8Array(ARCHIVE_LIMITS.BLOOM_LENGTH)));
-      sql = `SELECT id, data FROM ${t} WHERE ${range} AND (bloom & $${params.length}::bit(512)) = bloom ORDER BY id DESC LIMIT ${limit}`;
+      const where = `${range} AND (bloom & $${params.length}::bit(512)) = bloom ORDER BY id DESC LIMIT ${limit}`;
+      picked = `SELECT id FROM ${t} WHERE ${where}`;
+      scan = `SELECT id, data FROM ${t} WHERE ${where}`;
+    }
+    let sql: string;
+    if (q.maxBytes === undefined) {
+      sql = scan ?? `SELECT e.id, e.data FROM ${t} e WHERE e.id IN (${picked}) ORDER BY e.id DESC`;
+    } else {
+      // Only the envelopes up to the first that goes past maxBytes (and at least two) are read:
+      // octet_length of a bytea reads its stored size, not the value.
+      params.push(q.maxBytes);
+      sql = `
+        WITH w AS (
+          SELECT p.id,
+                 row_number() OVER (ORDER BY p.id DESC) AS rn,
+                 coalesce(sum(octet_length(x.data)) OVER (ORDER BY p.id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+          FROM (${picked}) p JOIN ${t} x ON x.id = p.id
+        )
+        SELECT e.id, e.data FROM w JOIN ${t} e ON e.id = w.id
+        WHERE w.rn <= 2 OR w.before <= $${params.length}
+        ORDER BY e.id DESC`;
     }
     try {
       const result = await this.pool.query<Row>(sql, params);
       return _pageFromRows(
         result.rows.map((r) => ({ id: _fromBuffer(r.id), data: _fromBuffer(r.data) })),
         q.limit,
+        q.maxBytes,
       );
     } catch (err) {
       throw _databaseError('querying the archive', err);

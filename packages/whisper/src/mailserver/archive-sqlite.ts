@@ -1,12 +1,14 @@
 // The embedded archive: SQLite through better-sqlite3 (synchronous; calls are short and
 // indexed). One table keyed by the status-go DB key, so `ORDER BY id DESC` is newest first
 // with the hash as tie-break, and a cursor is an exclusive upper bound on the key.
+import { closeSync, fchmodSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import createDebug from 'debug';
 import {
   ARCHIVE_ERROR_CODES,
   ARCHIVE_LIMITS,
   ArchiveError,
+  _collectRows,
   _databaseError,
   _fromBuffer,
   _pageFromRows,
@@ -54,6 +56,15 @@ export class SqliteEnvelopeArchive implements EnvelopeArchive {
     }
     const t = this.tableName;
     try {
+      // 0600 before SQLite opens it (it would be 0644 under umask 022; its -wal and -shm take its mode).
+      if (this.path !== ':memory:' && this.path !== '') {
+        const fd = openSync(this.path, 'a', 0o600);
+        try {
+          fchmodSync(fd, 0o600);
+        } finally {
+          closeSync(fd);
+        }
+      }
       const db = new Database(this.path);
       this.db = db;
       db.pragma('journal_mode = WAL');
@@ -138,6 +149,7 @@ export class SqliteEnvelopeArchive implements EnvelopeArchive {
       return _pageFromRows(
         rows.map((r) => ({ id: _fromBuffer(r.id), data: _fromBuffer(r.data) })),
         q.limit,
+        q.maxBytes,
       );
     } catch (err) {
       throw _databaseError('querying the archive', err);
@@ -181,7 +193,7 @@ export class SqliteEnvelopeArchive implements EnvelopeArchive {
     }
     params.push(q.limit + 1);
     const sql = `SELECT id, data FROM ${this.tableName} WHERE ${where} ORDER BY id DESC LIMIT ?`;
-    return this.statement(db, sql).all(...params) as Row[];
+    return _collectRows(this.statement(db, sql).iterate(...params) as IterableIterator<Row>, q.limit, q.maxBytes);
   }
 
   /**
@@ -203,7 +215,7 @@ export class SqliteEnvelopeArchive implements EnvelopeArchive {
     const winners = ids.slice(0, want);
     if (winners.length === 0) return [];
     const sql = `SELECT id, data FROM ${this.tableName} WHERE id IN (${winners.map(() => '?').join(', ')}) ORDER BY id DESC`;
-    return this.statement(db, sql).all(...winners) as Row[];
+    return _collectRows(this.statement(db, sql).iterate(...winners) as IterableIterator<Row>, q.limit, q.maxBytes);
   }
 
   async prune(now: number, retentionSeconds: number = ARCHIVE_LIMITS.DEFAULT_RETENTION_SECONDS): Promise<number> {

@@ -81,6 +81,12 @@ export interface ArchiveQuery {
   limit: number;
   /** The cursor of the previous page (36 bytes, or a 40-byte status-go DB key); empty or absent for the first page. */
   cursor?: Uint8Array;
+  /**
+   * Stop the page once its envelopes add up to more than this many bytes (the first envelope is
+   * always included, so a page is never empty while envelopes match); the cursor then points past
+   * the last envelope returned. Archives read no more than that (plus one envelope) from the database.
+   */
+  maxBytes?: number;
 }
 
 export interface ArchivePage {
@@ -125,6 +131,8 @@ export interface NormalizedArchiveQuery {
   /** The bloom, when not filtering by topics. */
   bloom: Uint8Array | undefined;
   limit: number;
+  /** Bound on the page's envelope bytes, if any. */
+  maxBytes: number | undefined;
 }
 
 export const EMPTY_BYTES = new Uint8Array(0);
@@ -253,7 +261,10 @@ export function normalizeArchiveQuery(query: ArchiveQuery): NormalizedArchiveQue
   if (typeof query !== 'object' || query === null) {
     throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_ARGUMENT, `query must be an object, got ${show(query)}`);
   }
-  const { from, to, limit, cursor, topics, bloom } = query;
+  const { from, to, limit, cursor, topics, bloom, maxBytes } = query;
+  if (maxBytes !== undefined && (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 1)) {
+    throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_LIMIT, `maxBytes must be a positive integer, got ${show(maxBytes)}`);
+  }
   if (!isUint32(from)) throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RANGE, `from is not a uint32 Unix time: ${show(from)}`);
   if (!isUint32(to)) throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RANGE, `to is not a uint32 Unix time: ${show(to)}`);
   if (from > to) throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_RANGE, `from ${from} is after to ${to}`);
@@ -307,21 +318,44 @@ export function normalizeArchiveQuery(query: ArchiveQuery): NormalizedArchiveQue
   writeUint32BE(lowerKey, 0, from);
   const upperKey = new Uint8Array(ARCHIVE_LIMITS.DB_KEY_LENGTH).fill(0xff);
   writeUint32BE(upperKey, 0, to);
-  return { lowerKey, upperKey, cursor: exclusiveUpper, topics: normalizedTopics, bloom: normalizedBloom, limit };
+  return { lowerKey, upperKey, cursor: exclusiveUpper, topics: normalizedTopics, bloom: normalizedBloom, limit, maxBytes };
 }
 
 /**
- * Builds the page from up to `limit + 1` keys and envelopes, newest first: the extra row
- * only tells that more remain, so the cursor is empty exactly when the history is exhausted.
+ * Builds the page from up to `limit + 1` keys and envelopes, newest first: rows past `limit` (or
+ * past `maxBytes`, the first row excepted) only tell that more remain, so the cursor is empty
+ * exactly when the history is exhausted.
  */
-export function _pageFromRows(rows: readonly { id: Uint8Array; data: Uint8Array }[], limit: number): ArchivePage {
-  const page = rows.length > limit ? rows.slice(0, limit) : rows;
+export function _pageFromRows(rows: readonly { id: Uint8Array; data: Uint8Array }[], limit: number, maxBytes?: number): ArchivePage {
+  let n = 0;
+  let bytes = 0;
+  while (n < rows.length && n < limit && (n === 0 || maxBytes === undefined || bytes + rows[n].data.length <= maxBytes)) {
+    bytes += rows[n].data.length;
+    n++;
+  }
+  const page = rows.slice(0, n);
   const last = page[page.length - 1];
   return {
     envelopes: page.map((r) => r.data),
-    cursor: rows.length > limit && last !== undefined ? last.id.slice(0, ARCHIVE_LIMITS.CURSOR_LENGTH) : EMPTY_BYTES,
+    cursor: n < rows.length && last !== undefined ? last.id.slice(0, ARCHIVE_LIMITS.CURSOR_LENGTH) : EMPTY_BYTES,
     lastEnvelopeHash: last !== undefined ? last.id.slice(4, 36) : ZERO_HASH.slice(),
   };
+}
+
+/**
+ * Takes rows, newest first, until `_pageFromRows` has all it needs: `limit + 1` rows, or (with
+ * `maxBytes`) the first row that goes past it, so a byte-bounded page reads at most one envelope more.
+ */
+export function _collectRows<R extends { data: { length: number } }>(rows: Iterable<R>, limit: number, maxBytes: number | undefined): R[] {
+  const out: R[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    out.push(row);
+    bytes += row.data.length;
+    if (out.length >= limit + 1) break;
+    if (maxBytes !== undefined && out.length >= 2 && bytes > maxBytes) break;
+  }
+  return out;
 }
 
 export function _validatePrune(now: number, retentionSeconds: number): number {

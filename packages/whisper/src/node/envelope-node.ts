@@ -17,7 +17,7 @@ import {
 } from '../packets.js';
 import { computePow } from '../pow.js';
 import { disconnectReasonText } from '../disconnect-reason.js';
-import { RateLimiter } from '../rate-limiter.js';
+import { RateLimiter, rateLimitAddressKey } from '../rate-limiter.js';
 import { topicToHex } from '../topic.js';
 import { sealOutgoing } from '../wrap.js';
 import type {
@@ -32,6 +32,7 @@ import type {
   PeerHandle,
   ReceivedMessage,
 } from '../types.js';
+import { DrainWaiter, linkBufferedBytes, onLinkDrain } from './backpressure.js';
 import { EnvelopePool, poolEntry, type PooledEnvelope } from './envelope-pool.js';
 
 const log = createDebug('status:whisper:node');
@@ -42,6 +43,53 @@ export interface CorePacketCodes {
   readonly MESSAGES: number;
   readonly BATCH_ACKNOWLEDGED: number;
   readonly MESSAGE_RESPONSE: number;
+}
+
+/**
+ * A token bucket for what we send to a peer, kept under a limit it advertised. We run it at 90% of
+ * the limit and a smaller burst than the peer's own bucket holds, so that packets arriving closer
+ * together than they were sent (latency varies) still find tokens at the peer.
+ */
+class OutBucket {
+  /** The limit the peer advertised (0: none). */
+  limit = 0;
+  private rate = 0;
+  private capacity = 0;
+  tokens = 0;
+  at = 0;
+  set(limit: number, t: number): void {
+    this.limit = limit > 0 && Number.isFinite(limit) ? limit : 0;
+    this.rate = this.limit * 0.9;
+    this.capacity = this.limit >= 2 ? Math.max(1, this.limit - Math.max(1, this.limit * 0.1)) : this.limit;
+    this.tokens = this.capacity;
+    this.at = t;
+  }
+  refill(t: number): void {
+    if (this.limit === 0) return;
+    this.tokens = Math.min(this.capacity, this.tokens + ((Math.max(t, this.at) - this.at) / 1000) * this.rate);
+    this.at = Math.max(t, this.at);
+  }
+  /** Whether the peer's limiter (`RateLimiter.take`) lets `cost` through now; a cost above our burst needs a full bucket. */
+  allows(cost: number): boolean {
+    return this.limit === 0 || this.tokens >= Math.min(cost, this.capacity);
+  }
+  /** ms until `cost` is allowed. */
+  wait(cost: number): number {
+    if (this.allows(cost)) return 0;
+    return Math.ceil(((Math.min(cost, this.capacity) - this.tokens) / this.rate) * 1000);
+  }
+  spend(cost: number): void {
+    if (this.limit !== 0) this.tokens -= cost;
+  }
+  get available(): number {
+    return this.limit === 0 ? Infinity : this.tokens;
+  }
+}
+
+/** Smallest positive of the per-IP and per-peer limits a peer advertised (0: none). */
+function strictest(limits: RateLimits | undefined): number {
+  const candidates = limits ? [limits.ipLimits, limits.peerIdLimits].filter((x) => x > 0n).map(Number) : [];
+  return candidates.length > 0 ? Math.min(...candidates) : 0;
 }
 
 /** Per-peer state. */
@@ -60,12 +108,18 @@ export class PeerState implements PeerHandle {
   /** Hashes this peer has (sent to it or received from it), so nothing goes back to where it came from. */
   readonly known = new Set<string>();
   handshakeTimer: NodeJS.Timeout | undefined;
-  /** Envelopes waiting for the peer's advertised rate limit to allow another packet. */
+  /**
+   * Envelopes waiting to go to the peer: for its advertised rate limits to allow another packet, or
+   * for its send buffer to drain below the node's bound. References into the pool, not copies.
+   */
   outQueue: PooledEnvelope[] = [];
   outTimer: NodeJS.Timeout | undefined;
-  private outLimit = 0;
-  private outTokens = 0;
-  private outAt = 0;
+  /** The relay is waiting for the link's send buffer to drain. */
+  awaitingDrain = false;
+  readonly drainWaiter: DrainWaiter = new DrainWaiter(this);
+  /** Envelopes plus other packets per second, and bytes per second (Waku option 6), the peer accepts from us. */
+  private readonly outUnits = new OutBucket();
+  private readonly outBytes = new OutBucket();
 
   constructor(
     readonly link: PeerLink,
@@ -74,36 +128,49 @@ export class PeerState implements PeerHandle {
   ) {}
 
   /**
-   * Applies the limits the peer advertised: we keep under the strictest of its per-IP and per-peer
-   * packet rates so it has no reason to drop us.
+   * Applies the packet rate limits the peer advertised. A node like ours counts envelopes (and one
+   * per other packet) against them, so we keep under the strictest of its per-IP and per-peer limits
+   * in those units and it has no reason to drop us.
    */
   setRateLimits(limits: RateLimits | undefined): void {
     this.rateLimits = limits;
-    const candidates = limits ? [limits.ipLimits, limits.peerIdLimits].filter((x) => x > 0n).map(Number) : [];
-    this.outLimit = candidates.length > 0 ? Math.min(...candidates) : 0;
-    this.outTokens = this.outLimit;
-    this.outAt = this.now();
+    this.outUnits.set(strictest(limits), this.now());
+  }
+
+  /** Applies the bytes-per-second limits the peer advertised (Waku status option 6). */
+  setBytesRateLimits(limits: RateLimits | undefined): void {
+    this.outBytes.set(strictest(limits), this.now());
   }
 
   private refill(): void {
-    if (this.outLimit === 0) return;
     const t = this.now();
-    this.outTokens = Math.min(this.outLimit, this.outTokens + ((t - this.outAt) / 1000) * this.outLimit);
-    this.outAt = t;
+    this.outUnits.refill(t);
+    this.outBytes.refill(t);
   }
 
-  /** ms until the peer's limit allows one more packet (0 now). */
-  outDelay(): number {
-    if (this.outLimit === 0) return 0;
+  /** What the peer's limits allow now: units (envelopes) and bytes, Infinity for none. */
+  allowance(): { units: number; bytes: number } {
     this.refill();
-    return this.outTokens >= 1 ? 0 : Math.ceil(((1 - this.outTokens) / this.outLimit) * 1000);
+    return { units: this.outUnits.available, bytes: this.outBytes.available };
   }
 
-  /** Counts a packet against the peer's limit (control packets are sent regardless). */
-  spend(): void {
-    if (this.outLimit === 0) return;
+  /** Whether a packet of `units` envelopes and `bytes` bytes passes the peer's limits now. */
+  allows(units: number, bytes: number): boolean {
     this.refill();
-    this.outTokens -= 1;
+    return this.outUnits.allows(units) && this.outBytes.allows(bytes);
+  }
+
+  /** ms until the peer's limits allow a packet of `units` and `bytes` (0 now). */
+  outDelay(units = 1, bytes = 0): number {
+    this.refill();
+    return Math.max(this.outUnits.wait(units), this.outBytes.wait(bytes));
+  }
+
+  /** Counts a packet against the peer's limits (control packets are sent regardless). */
+  spend(units: number, bytes: number): void {
+    this.refill();
+    this.outUnits.spend(units);
+    this.outBytes.spend(bytes);
   }
 
   get id(): string {
@@ -115,9 +182,19 @@ export class PeerState implements PeerHandle {
   get trusted(): boolean {
     return this.trustedRef();
   }
-  send(code: number, payload: Uint8Array): void {
+  get isClosed(): boolean {
+    return this.link.isClosed;
+  }
+  get bufferedBytes(): number {
+    return linkBufferedBytes(this.link);
+  }
+  onDrain(cb: () => void): void {
+    onLinkDrain(this.link, cb);
+  }
+  /** Sends a packet; `units` is what the peer's limiter counts for it (the envelopes of a messages packet, else 1). */
+  send(code: number, payload: Uint8Array, units = 1): void {
     if (this.link.isClosed) return;
-    this.spend();
+    this.spend(units, payload.length);
     this.link.send(code, payload);
   }
   close(reason?: number): void {
@@ -157,6 +234,8 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
   private readonly ipLimiter: RateLimiter;
   private readonly peerLimiter: RateLimiter;
   private readonly topicLimiter: RateLimiter;
+  /** Bytes per second per peer and topic, when a subclass advertises such a limit (Waku option 6, topic field). */
+  protected topicBytesLimiter: RateLimiter | undefined;
   private readonly sentBatches = new Map<string, SentBatch>();
   private pending: PooledEnvelope[] = [];
   private flushScheduled = false;
@@ -203,6 +282,8 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
       toleranceMs: options.toleranceMs ?? 6000,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       expiryIntervalMs: options.expiryIntervalMs ?? 1000,
+      maxRateLimitKeys: options.maxRateLimitKeys ?? 10_000,
+      maxBufferedBytesPerPeer: options.maxBufferedBytesPerPeer ?? 1024 * 1024,
       now: options.now ?? Date.now,
     };
     if (this.opts.maxMessageSize > WHISPER.MAX_MESSAGE_SIZE) {
@@ -210,9 +291,9 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     }
     for (const id of options.trustedPeers ?? []) this.trusted.add(id.toLowerCase());
     this.pool = new EnvelopePool(this.opts.maxPoolBytes);
-    this.ipLimiter = new RateLimiter(this.opts.rateLimits.ipLimits, this.opts.now);
-    this.peerLimiter = new RateLimiter(this.opts.rateLimits.peerIdLimits, this.opts.now);
-    this.topicLimiter = new RateLimiter(this.opts.rateLimits.topicLimits, this.opts.now);
+    this.ipLimiter = this.limiter(this.opts.rateLimits.ipLimits);
+    this.peerLimiter = this.limiter(this.opts.rateLimits.peerIdLimits);
+    this.topicLimiter = this.limiter(this.opts.rateLimits.topicLimits);
     this.minPowValue = this.minPowTolerance = this.opts.minPow;
     this.bloomValue = this.bloomTolerance = this.computeBloom();
   }
@@ -266,6 +347,7 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     for (const p of [...this.peerStates.values()]) {
       if (p.handshakeTimer) clearTimeout(p.handshakeTimer);
       if (p.outTimer) clearTimeout(p.outTimer);
+      p.drainWaiter.cancel();
       if (!p.link.isClosed) {
         p.closedByUs ??= 'node stopped';
         p.link.close(DISCONNECT_REASON.CLIENT_QUITTING);
@@ -405,7 +487,17 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     p.send(code, encodeMessagesPacket(envelopes));
   }
 
+  /** Keys each rate limiter tracks now (bounded by `maxRateLimitKeys`). */
+  rateLimiterSizes(): { ip: number; peer: number; topic: number } {
+    return { ip: this.ipLimiter.size, peer: this.peerLimiter.size, topic: this.topicLimiter.size };
+  }
+
   // ---- internals ----
+
+  /** A rate limiter with this node's clock and key bound. */
+  protected limiter(limit: number): RateLimiter {
+    return new RateLimiter(limit, this.opts.now, { maxKeys: this.opts.maxRateLimitKeys });
+  }
 
   protected nowSeconds(): number {
     return Math.floor(this.opts.now() / 1000);
@@ -481,8 +573,9 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     if (source.kind !== 'local' && !bloomMatch(this.bloomValue, entry.bloom) && !bloomMatch(this.bloomTolerance, entry.bloom)) {
       throw new WhisperError(WHISPER_ERROR.BLOOM_MISMATCH, `envelope 0x${entry.id} topic ${topicToHex(envelope.topic)} outside our bloom filter`);
     }
-    from?.known.add(entry.id);
     const cached = this.pool.get(entry.id);
+    // The pool's id string, not a new one: a peer's known set costs a slot per envelope, no more.
+    from?.known.add((cached ?? entry).id);
     if (cached) {
       this.stats.duplicates++;
       return { ...cached, isNew: false };
@@ -514,44 +607,90 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     if (batch.length === 0) return;
     for (const p of this.peerStates.values()) {
       if (!p.handshaken) continue;
-      p.outQueue.push(...batch);
+      this.queueFor(p, batch);
       this.drain(p);
     }
   }
 
-  /** Sends a peer its queued envelopes as soon as its advertised rate limit allows. */
-  private drain(peer: PeerState): void {
-    if (peer.link.isClosed || peer.outQueue.length === 0 || peer.outTimer) return;
-    const wait = peer.outDelay();
-    if (wait > 0) {
-      peer.outTimer = setTimeout(() => {
-        peer.outTimer = undefined;
-        this.drain(peer);
-      }, wait);
-      peer.outTimer.unref();
-      return;
+  /**
+   * Adds envelopes to a peer's queue. The queue holds references into the pool; when it has grown
+   * past the pool (a peer that drains slowly while much is relayed), what left the pool or what the
+   * peer already has is dropped from it, so it never holds more than the pool does.
+   */
+  private queueFor(peer: PeerState, entries: readonly PooledEnvelope[]): void {
+    const q = peer.outQueue;
+    for (const e of entries) q.push(e);
+    if (q.length > 2 * this.pool.size + 1024) {
+      peer.outQueue = q.filter((e) => this.pool.has(e.id) && !peer.known.has(e.id));
     }
-    const queued = peer.outQueue.filter((e) => this.pool.has(e.id));
-    peer.outQueue = [];
-    this.sendTo(peer, queued);
   }
 
-  /** Sends to a peer what it lacks, meets its PoW requirement and matches its bloom, in bundles under the size limit. */
-  protected sendTo(peer: PeerState, candidates: Iterable<PooledEnvelope>): void {
-    let bundle: PooledEnvelope[] = [];
-    let bytes = 0;
-    const limit = Math.max(1024, this.opts.maxMessageSize - 16);
-    for (const e of candidates) {
-      if (peer.known.has(e.id) || !this.peerAccepts(peer, e)) continue;
-      if (bundle.length > 0 && bytes + e.rlp.length > limit) {
-        this.sendBundle(peer, bundle);
-        bundle = [];
-        bytes = 0;
+  /**
+   * Sends a peer its queued envelopes, bundle by bundle, as long as its send buffer is under
+   * `maxBufferedBytesPerPeer` and its advertised rate limits allow; otherwise waits for the buffer to
+   * drain (or a timer for the rate) and goes on from there.
+   */
+  private drain(peer: PeerState): void {
+    if (peer.link.isClosed || peer.outQueue.length === 0 || peer.outTimer || peer.awaitingDrain) return;
+    const q = peer.outQueue;
+    const sizeLimit = Math.max(1024, this.opts.maxMessageSize - 16);
+    let i = 0;
+    try {
+      while (i < q.length && !peer.link.isClosed) {
+        if (peer.bufferedBytes > this.opts.maxBufferedBytesPerPeer) {
+          this.waitForDrain(peer);
+          return;
+        }
+        const budget = peer.allowance();
+        const bundle: PooledEnvelope[] = [];
+        let size = 0;
+        let blocked: PooledEnvelope | undefined;
+        for (; i < q.length; i++) {
+          const e = q[i];
+          if (!this.pool.has(e.id) || peer.known.has(e.id) || !this.peerAccepts(peer, e)) continue;
+          // 5 bytes: at most the RLP list header the receiver counts with the envelopes.
+          if (bundle.length === 0) {
+            if (!peer.allows(1, e.rlp.length + 5)) {
+              blocked = e;
+              break;
+            }
+          } else if (bundle.length + 1 > budget.units || size + e.rlp.length + 5 > budget.bytes || size + e.rlp.length > sizeLimit) {
+            break;
+          }
+          bundle.push(e);
+          size += e.rlp.length;
+        }
+        if (bundle.length > 0) this.sendBundle(peer, bundle);
+        if (blocked) {
+          peer.outTimer = setTimeout(
+            () => {
+              peer.outTimer = undefined;
+              this.drain(peer);
+            },
+            Math.max(1, peer.outDelay(1, blocked.rlp.length + 5)),
+          );
+          peer.outTimer.unref();
+          return;
+        }
       }
-      bundle.push(e);
-      bytes += e.rlp.length;
+    } finally {
+      if (peer.outQueue === q) q.splice(0, i);
     }
-    if (bundle.length > 0) this.sendBundle(peer, bundle);
+  }
+
+  /** Resumes `drain` once the peer's send buffer is back under the bound. */
+  private waitForDrain(peer: PeerState): void {
+    peer.awaitingDrain = true;
+    peer.drainWaiter.wait(this.opts.maxBufferedBytesPerPeer, () => {
+      peer.awaitingDrain = false;
+      this.drain(peer);
+    });
+  }
+
+  /** Queues for a peer what it lacks, meets its PoW requirement and matches its bloom; sent in bundles under the size limit. */
+  protected sendTo(peer: PeerState, candidates: Iterable<PooledEnvelope>): void {
+    this.queueFor(peer, [...candidates]);
+    this.drain(peer);
   }
 
   /** Whether a peer wants an envelope: its PoW requirement and bloom (Waku adds topic interest here). */
@@ -579,7 +718,7 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
       off += e.rlp.length;
     }
     try {
-      peer.send(this.codes.MESSAGES, payload);
+      peer.send(this.codes.MESSAGES, payload, bundle.length);
     } catch (err) {
       log('send to %s failed: %s', peer.id.slice(0, 12), (err as Error).message);
       return;
@@ -612,6 +751,7 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     void link.closed.then((reason) => {
       if (peer.handshakeTimer) clearTimeout(peer.handshakeTimer);
       if (peer.outTimer) clearTimeout(peer.outTimer);
+      peer.drainWaiter.cancel();
       peer.outQueue = [];
       if (this.peerStates.get(id) === peer) this.peerStates.delete(id);
       const why = peer.closedByUs !== undefined ? `we disconnected: ${peer.closedByUs}` : `remote disconnected: ${disconnectReasonText(reason)}`;
@@ -682,11 +822,16 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     if (payload.length > this.opts.maxMessageSize) {
       throw new WhisperError(WHISPER_ERROR.MESSAGE_TOO_LARGE, `packet ${code} of ${payload.length} bytes exceeds ${this.opts.maxMessageSize}`);
     }
-    if (!peer.trusted && !(this.withinRate(peer) && this.withinBytesRate(peer, payload.length))) return;
+    // Rate limits (trusted peers are exempt): bytes before anything is decoded; then envelopes, a
+    // messages packet costing as many as it carries and any other packet one.
+    const limited = !peer.trusted;
+    if (limited && !this.withinBytesRate(peer, payload.length)) return;
+    if (code === this.codes.MESSAGES) {
+      this.handleMessages(peer, payload, limited);
+      return;
+    }
+    if (limited && !this.withinRate(peer, 1)) return;
     switch (code) {
-      case this.codes.MESSAGES:
-        this.handleMessages(peer, payload);
-        return;
       case this.codes.BATCH_ACKNOWLEDGED: {
         const h = decodeBatchAckPacket(payload);
         const batch = this.sentBatches.get(bytesToHex(h));
@@ -719,30 +864,45 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     return true;
   }
 
-  private withinRate(peer: PeerState): boolean {
-    return this.withinLimits(peer, this.ipLimiter, this.peerLimiter, 1, 'rate limit');
+  /** `envelopes` against the per-IP and per-peer-id limits (`rateLimits`); over either, the peer is dropped. */
+  private withinRate(peer: PeerState, envelopes: number): boolean {
+    return this.withinLimits(peer, this.ipLimiter, this.peerLimiter, envelopes, 'rate limit');
   }
 
   /** Takes `cost` from the peer's per-IP and per-peer-id buckets; over either, the peer is dropped (USELESS_PEER). */
   protected withinLimits(peer: PeerState, byIp: RateLimiter, byPeer: RateLimiter, cost: number, what: string): boolean {
-    const ipOk = peer.remoteAddress === undefined || byIp.take(peer.remoteAddress, cost);
+    const ipOk = peer.remoteAddress === undefined || byIp.take(rateLimitAddressKey(peer.remoteAddress), cost);
     const peerOk = byPeer.take(peer.id, cost);
     if (ipOk && peerOk) return true;
     this.stats.rateLimited++;
-    this.drop(peer, DISCONNECT_REASON.USELESS_PEER, `${what} exceeded (${ipOk ? 'peer' : 'IP'})`);
+    this.drop(peer, DISCONNECT_REASON.USELESS_PEER, `${what} exceeded (${ipOk ? 'peer' : 'IP'}, ${cost} at once)`);
     return false;
   }
 
-  private handleMessages(peer: PeerState, payload: Uint8Array): void {
+  /** Each envelope against its peer-and-topic limits (count, and bytes where advertised); over one, the peer is dropped. */
+  private withinTopicLimits(peer: PeerState, envelopes: readonly Envelope[]): boolean {
+    const byBytes = this.topicBytesLimiter;
+    if (this.topicLimiter.limit <= 0 && (byBytes === undefined || byBytes.limit <= 0)) return true;
+    for (const env of envelopes) {
+      const key = `${peer.id}:${topicToHex(env.topic)}`;
+      const countOk = this.topicLimiter.take(key);
+      const bytesOk = byBytes === undefined || byBytes.take(key, env.data.length + WHISPER.ENVELOPE_HEADER_LENGTH);
+      if (countOk && bytesOk) continue;
+      this.stats.rateLimited++;
+      this.drop(peer, DISCONNECT_REASON.USELESS_PEER, `topic ${countOk ? 'bytes ' : ''}rate limit exceeded (${topicToHex(env.topic)})`);
+      return false;
+    }
+    return true;
+  }
+
+  private handleMessages(peer: PeerState, payload: Uint8Array, limited: boolean): void {
     const envelopes = decodeMessagesPacket(payload);
+    if (limited && !this.withinRate(peer, Math.max(1, envelopes.length))) return;
+    // Per topic as well, for the whole packet before any of it is taken in: over a limit, nothing is.
+    if (limited && !this.withinTopicLimits(peer, envelopes)) return;
     const errors: EnvelopeErrorEntry[] = [];
     let trouble: WhisperError | undefined;
     for (const env of envelopes) {
-      if (!peer.trusted && !this.topicLimiter.take(`${peer.id}:${topicToHex(env.topic)}`)) {
-        this.stats.rateLimited++;
-        this.drop(peer, DISCONNECT_REASON.USELESS_PEER, `topic rate limit exceeded (${topicToHex(env.topic)})`);
-        return;
-      }
       this.stats.received++;
       try {
         this.add(env, { kind: 'peer', peerId: peer.id }, peer);

@@ -3,7 +3,7 @@ import type { Capability, Overlay, PeerLink, DisconnectReason } from '@status-st
 import { isFullBloom, type Bloom } from '../bloom.js';
 import { EnvelopeNode, type PeerState } from '../node/envelope-node.js';
 import type { PooledEnvelope } from '../node/envelope-pool.js';
-import { RateLimiter } from '../rate-limiter.js';
+import type { RateLimiter } from '../rate-limiter.js';
 import type { RateLimits } from '../packets.js';
 import type { Topic } from '../topic.js';
 import type { Filter, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult, ReceivedMessage, WakuNodeOptions } from '../types.js';
@@ -103,7 +103,7 @@ export class WakuNode extends EnvelopeNode {
   protected readonly codes = WAKU_PACKET;
   readonly interestMode: 'topic-interest' | 'bloom';
   private readonly bytesLimits: RateLimits | undefined;
-  /** Our advertised bytes-per-second limits, enforced per remote IP and per peer id (as status-go does; its topic field is unused). */
+  /** Our advertised bytes-per-second limits, enforced per remote IP and per peer id (as status-go does), and per peer and topic when set. */
   private readonly ipBytes: RateLimiter;
   private readonly peerBytes: RateLimiter;
   private readonly extras = new WeakMap<PeerState, WakuPeerExtra>();
@@ -117,8 +117,10 @@ export class WakuNode extends EnvelopeNode {
     this.bytesLimits = b
       ? { ipLimits: BigInt(b.ipLimits ?? 0), peerIdLimits: BigInt(b.peerIdLimits ?? 0), topicLimits: BigInt(b.topicLimits ?? 0) }
       : undefined;
-    this.ipBytes = new RateLimiter(Number(this.bytesLimits?.ipLimits ?? 0n), this.opts.now);
-    this.peerBytes = new RateLimiter(Number(this.bytesLimits?.peerIdLimits ?? 0n), this.opts.now);
+    this.ipBytes = this.limiter(Number(this.bytesLimits?.ipLimits ?? 0n));
+    this.peerBytes = this.limiter(Number(this.bytesLimits?.peerIdLimits ?? 0n));
+    // The topic field of option 6 is advertised, so it is enforced: bytes per peer and topic.
+    if ((this.bytesLimits?.topicLimits ?? 0n) > 0n) this.topicBytesLimiter = this.limiter(Number(this.bytesLimits!.topicLimits));
     this.lastInterest = this.interestFingerprint();
   }
 
@@ -185,6 +187,7 @@ export class WakuNode extends EnvelopeNode {
     peer.lightNode = o.lightNode ?? false;
     peer.confirmationsEnabled = o.confirmationsEnabled ?? false;
     peer.setRateLimits(o.packetRateLimits);
+    peer.setBytesRateLimits(o.bytesRateLimits);
     peer.bloom = undefined;
     this.extras.set(peer, { topicInterest: undefined, bytesRateLimits: o.bytesRateLimits });
     this.applyInterest(peer, o);
@@ -209,7 +212,10 @@ export class WakuNode extends EnvelopeNode {
         if (o.confirmationsEnabled !== undefined) peer.confirmationsEnabled = o.confirmationsEnabled;
         if (o.packetRateLimits !== undefined) peer.setRateLimits(o.packetRateLimits);
         const extra = this.extraOf(peer);
-        if (o.bytesRateLimits !== undefined) extra.bytesRateLimits = o.bytesRateLimits;
+        if (o.bytesRateLimits !== undefined) {
+          extra.bytesRateLimits = o.bytesRateLimits;
+          peer.setBytesRateLimits(o.bytesRateLimits);
+        }
         this.applyInterest(peer, o);
         return true;
       }
