@@ -3,17 +3,38 @@
 // SQLite storage in a temporary folder exchange a public-chat message, a 1:1 conversation
 // (first contact → X3DH → Double Ratchet on the negotiated topic, with MVDS delivery acks)
 // and a private group chat, printing a transcript. `--keep-running` leaves the relay and the
-// clients up (for `status-chat`) until Ctrl-C.
+// clients up (for `status-chat`: it prints the command to paste) until Ctrl-C.
+// SIGINT or SIGTERM stops it at any point: everything it started is stopped, its folder removed.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RlpxOverlay } from '@status-stack/p2p-overlay';
 import { MailServer, SqliteEnvelopeArchive, WakuNode } from '@status-stack/whisper';
-import { SqliteStorage, StatusClient, createAccount, type Account, type ClientMessage } from '@status-stack/client';
+import { SqliteStorage, StatusClient, createAccount, writeKeystore, type Account, type ClientMessage } from '@status-stack/client';
 
 const keepRunning = process.argv.includes('--keep-running');
 const dir = mkdtempSync(join(tmpdir(), 'status-stack-demo-'));
 const cleanups: Array<() => Promise<void>> = [];
+/** A shutdown that takes longer than this is cut short (the process exits anyway). */
+const SHUTDOWN_DEADLINE_MS = 3000;
+
+// Installed first: a signal during the transcript stops the demo too. A wrapper (npm) and the
+// terminal often deliver the same signal twice: the second one changes nothing.
+let signalled: ((signal: NodeJS.Signals) => void) | undefined;
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    if (signalled) return signalled(signal);
+    void shutdown().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
+
+/** A word the shell passes on as it is (quoted when it has to be). */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
 
 function line(text: string): void {
   console.log(text);
@@ -43,7 +64,10 @@ interface User {
 
 async function startUser(label: string, relay: string): Promise<User> {
   const account = createAccount();
-  const storage = SqliteStorage.open(join(dir, `${label.toLowerCase()}.sqlite`));
+  // As an app does it: the key store (0600) and the key that encrypts the database come from one
+  // scrypt of the password. (A demo password, and a cheaper scrypt than the default 2^15.)
+  const storageKey = await writeKeystore(join(dir, `${label.toLowerCase()}.account.json`), account, `${label} demo password`, { kdf: { N: 2 ** 14 } });
+  const storage = SqliteStorage.open(join(dir, `${label.toLowerCase()}.sqlite`), { key: storageKey });
   const client = StatusClient.createNetworked({ identity: account, storage, staticPeers: [relay], mailserver: relay });
   await client.start();
   cleanups.push(async () => {
@@ -129,18 +153,28 @@ async function main(): Promise<void> {
   }
   line(`  Alice renamed the group; Bob sees "${(await bob.client.chat(group.id))?.name}"`);
 
-  if (keepRunning) {
+  if (keepRunning && !stopping) {
     line(`\nkeeping the network up: relay ${relay}`);
-    line('connect with: npx status-chat --connect <relay enode>   (Ctrl-C to stop)');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    line('connect with (from this repository, in another terminal; a new account is made on first start):');
+    line(`  npx status-chat --data-dir ${shellWord(join(dir, 'you'))} --connect ${relay} --mailserver ${relay}`);
+    line('then /join #status-stack-demo to meet Alice and Bob. Ctrl-C here stops the network.');
+    await new Promise<void>((resolve) => (signalled = () => resolve()));
   }
   line('\ndemo complete');
 }
 
-async function shutdown(): Promise<void> {
+let shutdownRun: Promise<void> | undefined;
+function shutdown(): Promise<void> {
+  shutdownRun ??= stopAll();
+  return shutdownRun;
+}
+
+async function stopAll(): Promise<void> {
+  setTimeout(() => {
+    console.error(`shutdown took more than ${SHUTDOWN_DEADLINE_MS / 1000} s: exiting`);
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
   for (const c of cleanups.splice(0).reverse()) {
     try {
       await c();
@@ -153,8 +187,12 @@ async function shutdown(): Promise<void> {
 
 main()
   .then(shutdown)
+  // Explicit exit: nothing the demo started may keep the process (and `npm start`) waiting.
+  .then(() => process.exit(0))
   .catch(async (e: unknown) => {
+    // Stopped by a signal mid-transcript: what failed was cut short on purpose (the handler exits).
+    if (stopping) return;
     console.error(e);
     await shutdown();
-    process.exitCode = 1;
+    process.exit(1);
   });

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RlpxOverlay } from '@status-stack/p2p-overlay';
 import { MailServer, SqliteEnvelopeArchive, WakuNode } from '@status-stack/whisper';
-import { SqliteStorage, StatusClient, createAccount, type Account, type ClientMessage } from '@status-stack/client';
+import { SqliteStorage, StatusClient, createAccount, unlockKeystoreFile, writeKeystore, type Account, type ClientMessage } from '@status-stack/client';
 
 const CHANNEL = 'status-stack-history';
 // Alice's envelopes live 2 s, so by the time Bob is back the relay has dropped them from its pool:
@@ -43,9 +43,23 @@ async function startMailserver(): Promise<{ enode: string; mailserver: MailServe
   return { enode: overlay.enode, mailserver };
 }
 
+// An example password; a cheaper scrypt than the key store's default (2^15).
+const PASSWORD = 'example password';
+const KDF = { N: 2 ** 14 };
+const fileOf = (account: Account, ext: string): string => join(dir, `${account.publicKeyHex.slice(2, 12)}.${ext}`);
+
+/** A new account with its key store (0600) beside its database. */
+async function newAccount(): Promise<Account> {
+  const account = createAccount();
+  await writeKeystore(fileOf(account, 'account.json'), account, PASSWORD, { kdf: KDF });
+  return account;
+}
+
 /** Starts a client on an SQLite file; `stop()` takes it offline (the file stays). */
 async function goOnline(account: Account, enode: string, collect?: ClientMessage[]): Promise<{ client: StatusClient; stop: () => Promise<void> }> {
-  const storage = SqliteStorage.open(join(dir, `${account.publicKeyHex.slice(2, 12)}.sqlite`));
+  // Unlocking the key store also yields the key of the encrypted database (one scrypt for both).
+  const { storageKey } = await unlockKeystoreFile(fileOf(account, 'account.json'), PASSWORD);
+  const storage = SqliteStorage.open(fileOf(account, 'sqlite'), { key: storageKey });
   const client = StatusClient.createNetworked({ identity: account, storage, staticPeers: [enode], mailserver: enode, options: { ttl: TTL_SECONDS } });
   // Listen before start(): history may arrive as soon as the mailserver is connected.
   if (collect) client.on('message', (m) => collect.push(m));
@@ -74,8 +88,8 @@ async function waitFor(what: string, ok: () => boolean | Promise<boolean>): Prom
 async function main(): Promise<void> {
   const { enode, mailserver } = await startMailserver();
   console.log(`mailserver ${enode}`);
-  const aliceAccount = createAccount();
-  const bobAccount = createAccount();
+  const aliceAccount = await newAccount();
+  const bobAccount = await newAccount();
 
   const alice = await goOnline(aliceAccount, enode);
   await alice.client.joinPublicChat(CHANNEL);

@@ -9,6 +9,7 @@
 // Rules (status-go v0.62.18, protocol/v1/status_message.go HandleApplicationMetadata + MessageID):
 //   signed wrapper:   id = keccak256(65-byte uncompressed signer key ‖ wrapper bytes)
 //   unsigned wrapper: id = keccak256(wrapper bytes)   (RecoverKey gives nil; FromECDSAPub(nil) = empty)
+/* global Buffer, TextEncoder, process */
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 

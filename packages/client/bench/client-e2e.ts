@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generatePrivateKey } from '@status-stack/crypto';
+import { generatePrivateKey, randomBytes } from '@status-stack/crypto';
 import { RlpxOverlay, type PeerLink } from '@status-stack/p2p-overlay';
 import { WakuNode } from '@status-stack/whisper';
 import { SqliteStorage, StatusClient, type ClientMessage } from '../src/index.js';
@@ -74,14 +74,15 @@ async function rawRlpx(): Promise<{ rtt: number[]; rate: number }> {
   }
 }
 
-async function clients(): Promise<{ a: StatusClient; b: StatusClient; atB: ClientMessage[]; close: () => Promise<void> }> {
+/** Two clients through one relay; `encrypted`: their SQLite files encrypted (what status-chat runs). */
+async function clients(encrypted: boolean): Promise<{ a: StatusClient; b: StatusClient; atB: ClientMessage[]; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'client-e2e-bench-'));
   const overlay = new RlpxOverlay({ host: '127.0.0.1', port: 0 });
   const relay = new WakuNode(overlay, { bloomMode: 'full' });
   await relay.start();
   await overlay.start();
-  const sa = SqliteStorage.open(join(dir, 'a.db'));
-  const sb = SqliteStorage.open(join(dir, 'b.db'));
+  const sa = SqliteStorage.open(join(dir, 'a.db'), encrypted ? { key: randomBytes(32) } : {});
+  const sb = SqliteStorage.open(join(dir, 'b.db'), encrypted ? { key: randomBytes(32) } : {});
   const a = StatusClient.createNetworked({ identity: { privateKey: generatePrivateKey() }, storage: sa, staticPeers: [overlay.enode] });
   const b = StatusClient.createNetworked({ identity: { privateKey: generatePrivateKey() }, storage: sb, staticPeers: [overlay.enode] });
   const atB: ClientMessage[] = [];
@@ -105,15 +106,38 @@ async function clients(): Promise<{ a: StatusClient; b: StatusClient; atB: Clien
   };
 }
 
-const raw = await rawRlpx();
-const { a, b, atB, close } = await clients();
-try {
-  // Establish the session both ways (first contact, X3DH), then measure on the ratchet.
+/** Establishes the session both ways (first contact, X3DH), so what follows runs on the ratchet. */
+async function establish(a: StatusClient, b: StatusClient): Promise<void> {
   const first = await a.sendMessage(b.publicKeyHex, 'hello');
   await a.waitForDelivery(first.id);
   const back = await b.sendMessage(a.publicKeyHex, 'hi');
   await b.waitForDelivery(back.id);
   await a.sendMessage(b.publicKeyHex, 'warm-up');
+}
+
+async function burst(a: StatusClient, b: StatusClient, atB: ClientMessage[]): Promise<number> {
+  const before = atB.length;
+  const t0 = nowMs();
+  for (let i = 0; i < THROUGHPUT_MESSAGES; i++) await a.sendMessage(b.publicKeyHex, `burst #${i}`);
+  await until(() => atB.length - before >= THROUGHPUT_MESSAGES, 'burst at B', 60_000);
+  return THROUGHPUT_MESSAGES / ((nowMs() - t0) / 1000);
+}
+
+const raw = await rawRlpx();
+// The same burst on plain SQLite files first: the cost of the encryption, measured in this run.
+let plainRate: number;
+{
+  const p = await clients(false);
+  try {
+    await establish(p.a, p.b);
+    plainRate = await burst(p.a, p.b, p.atB);
+  } finally {
+    await p.close();
+  }
+}
+const { a, b, atB, close } = await clients(true);
+try {
+  await establish(a, b);
 
   const seenAt = new Map<string, number>();
   b.on('message', (m) => seenAt.set(m.text, nowMs()));
@@ -126,11 +150,7 @@ try {
     lat.push(seenAt.get(text)! - t0);
   }
 
-  const before = atB.length;
-  const t0 = nowMs();
-  for (let i = 0; i < THROUGHPUT_MESSAGES; i++) await a.sendMessage(b.publicKeyHex, `burst #${i}`);
-  await until(() => atB.length - before >= THROUGHPUT_MESSAGES, 'burst at B', 60_000);
-  const rate = THROUGHPUT_MESSAGES / ((nowMs() - t0) / 1000);
+  const rate = await burst(a, b, atB);
 
   await a.joinPublicChat('bench');
   await b.joinPublicChat('bench');
@@ -145,12 +165,13 @@ try {
   }
 
   const rawP50 = percentile(raw.rtt, 50);
-  console.log('StatusClient end to end over RLPx on 127.0.0.1 (Waku v1 relay, SQLite storage, 1 KB-class messages)');
+  console.log('StatusClient end to end over RLPx on 127.0.0.1 (Waku v1 relay, encrypted SQLite storage, 1 KB-class messages)');
   console.log(`baseline: raw RLPx round trip, 1 KB, bare capability        p50 ${ms(rawP50)}  p99 ${ms(percentile(raw.rtt, 99))}`);
   console.log(`1:1 (ratchet + MVDS), client → relay → client, send→shown    p50 ${ms(percentile(lat, 50))}  p99 ${ms(percentile(lat, 99))}  p50/raw RTT ${(percentile(lat, 50) / rawP50).toFixed(1)}x  (status-go here: p50 753 ms)`);
   console.log(`public chat, client → relay → client, send→shown             p50 ${ms(percentile(pub, 50))}  p99 ${ms(percentile(pub, 99))}  p50/raw RTT ${(percentile(pub, 50) / rawP50).toFixed(1)}x  (status-go here: p50 348 ms)`);
   console.log(`baseline: raw RLPx messages per second (1 KB, echoed)        ${Math.round(raw.rate).toLocaleString('en-US').padStart(8)} msg/s`);
   console.log(`1:1 chat messages per second through one relay               ${Math.round(rate).toLocaleString('en-US').padStart(8)} msg/s  ratio to raw ${(rate / raw.rate).toFixed(4)}  (status-go here: 160/s)`);
+  console.log(`baseline: the same 1:1 burst on plain (unencrypted) SQLite     ${Math.round(plainRate).toLocaleString('en-US').padStart(8)} msg/s  encrypted/plain ${(rate / plainRate).toFixed(2)}`);
 } finally {
   await close();
 }

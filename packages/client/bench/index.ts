@@ -1,8 +1,11 @@
-// Storage throughput: SQLite (a real file, WAL) against the in-memory storage, same workload, same run.
+// Storage throughput: SQLite (a real file, WAL), plain and encrypted (SQLCipher 4 format, the file
+// status-chat writes), against the in-memory storage, same workload, same run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryStorage, SqliteStorage, type ClientStorage, type MessageRecord } from '../src/index.js';
+import { generatePrivateKey, randomBytes } from '@status-stack/crypto';
+import { SecureTransport } from '@status-stack/secure-transport';
+import { MemoryStorage, SqliteStorage, StorageSessionStore, type ClientStorage, type MessageRecord } from '../src/index.js';
 
 const N = 5_000;
 const PAGE = 50;
@@ -68,31 +71,76 @@ async function measure(make: () => ClientStorage): Promise<Figures> {
   return { insertOne, insertBatch, pageForward, pageBackward };
 }
 
+/**
+ * Double Ratchet through the protocol with its database: two SecureTransports, each on its own
+ * storage through StorageSessionStore, 1 KB payloads, alternating directions (a DH ratchet step per
+ * message), every state change committed in one transaction per message.
+ */
+async function ratchetThroughStorage(make: () => ClientStorage, durationMs = 1500): Promise<number> {
+  const sa = make();
+  const sb = make();
+  const a = new SecureTransport({ identityPrivateKey: generatePrivateKey(), installationId: 'a1', store: new StorageSessionStore(sa) });
+  const b = new SecureTransport({ identityPrivateKey: generatePrivateKey(), installationId: 'b1', store: new StorageSessionStore(sb) });
+  try {
+    await a.processBundle(await b.ourBundle());
+    await b.decrypt(a.identityKey, (await a.encrypt(b.identityKey, payload)).message);
+    await a.decrypt(b.identityKey, (await b.encrypt(a.identityKey, payload)).message);
+    let turn = 0;
+    const step = async (): Promise<void> => {
+      const [from, to] = turn++ % 2 === 0 ? [a, b] : [b, a];
+      await to.decrypt(from.identityKey, (await from.encrypt(to.identityKey, payload)).message);
+    };
+    for (let i = 0; i < 50; i++) await step();
+    let n = 0;
+    const start = performance.now();
+    while (performance.now() - start < durationMs) {
+      for (let i = 0; i < 10; i++) await step();
+      n += 10;
+    }
+    return (n * 1000) / (performance.now() - start);
+  } finally {
+    await sa.close();
+    await sb.close();
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'client-bench-'));
 let n = 0;
 try {
   // warm both code paths up before measuring, so neither pays the JIT for the other
   await measureInsertOne(() => new MemoryStorage(), 1000);
   await measureInsertOne(() => SqliteStorage.open(join(dir, `warmup.db`)), 1000);
+  await measureInsertOne(() => SqliteStorage.open(join(dir, `warmup-enc.db`), { key: randomBytes(32) }), 1000);
+  const plain = (): SqliteStorage => SqliteStorage.open(join(dir, `bench-${n++}.db`));
+  const encrypted = (): SqliteStorage => SqliteStorage.open(join(dir, `bench-${n++}.db`), { key: randomBytes(32) });
   const memory = await measure(() => new MemoryStorage());
-  const sqlite = await measure(() => SqliteStorage.open(join(dir, `bench-${n++}.db`)));
+  const sqlite = await measure(plain);
+  const sqliteEnc = await measure(encrypted);
   // fsync per commit: a few hundred per second on this kind of disk, so fewer of them
   const fullOne = await measureInsertOne(() => SqliteStorage.open(join(dir, `bench-${n++}.db`), { synchronous: 'full' }), 300);
+  const fullOneEnc = await measureInsertOne(() => SqliteStorage.open(join(dir, `bench-${n++}.db`), { synchronous: 'full', key: randomBytes(32) }), 300);
   const fmt = (v: number): string => `${Math.round(v).toLocaleString('en-US')} msg/s`.padStart(16);
+  const vs = (enc: number, pl: number): string => `encrypted ${fmt(enc)} (x${(enc / pl).toFixed(2)})`;
   const rows: [string, keyof Figures][] = [
     ['insert, one message per call (own transaction)', 'insertOne'],
     ['insert, batches of 100 (insertMessages)', 'insertBatch'],
     [`paged read forward, pages of ${PAGE}`, 'pageForward'],
     [`paged read backward, pages of ${PAGE}`, 'pageBackward'],
   ];
-  console.log(`client storage, ${N} messages of ~1.2 KB in one chat (baseline: MemoryStorage, same run)`);
+  console.log(`client storage, ${N} messages of ~1.2 KB in one chat (baselines: plain SQLite and MemoryStorage, same run)`);
   for (const [label, key] of rows) {
     console.log(
-      `${label.padEnd(50)} sqlite ${fmt(sqlite[key])} | memory ${fmt(memory[key])} | sqlite/memory ${(sqlite[key] / memory[key]).toFixed(2)}`,
+      `${label.padEnd(50)} sqlite ${fmt(sqlite[key])} | ${vs(sqliteEnc[key], sqlite[key])} | memory ${fmt(memory[key])} | sqlite/memory ${(sqlite[key] / memory[key]).toFixed(2)}`,
     );
   }
   console.log(
-    `${'insert, one per call, synchronous=full (fsync)'.padEnd(50)} sqlite ${fmt(fullOne)} | memory ${fmt(memory.insertOne)} | sqlite/memory ${(fullOne / memory.insertOne).toFixed(3)}`,
+    `${'insert, one per call, synchronous=full (fsync)'.padEnd(50)} sqlite ${fmt(fullOne)} | ${vs(fullOneEnc, fullOne)} | memory ${fmt(memory.insertOne)} | sqlite/memory ${(fullOne / memory.insertOne).toFixed(3)}`,
+  );
+  const ratchetMemory = await ratchetThroughStorage(() => new MemoryStorage());
+  const ratchetSqlite = await ratchetThroughStorage(plain);
+  const ratchetEnc = await ratchetThroughStorage(encrypted);
+  console.log(
+    `${'ratchet through storage (1 KB, alternating, WAL)'.padEnd(50)} sqlite ${fmt(ratchetSqlite)} | ${vs(ratchetEnc, ratchetSqlite)} | memory ${fmt(ratchetMemory)} | sqlite/memory ${(ratchetSqlite / ratchetMemory).toFixed(2)}  (status-go, SQLCipher: 439 /s)`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

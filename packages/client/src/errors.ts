@@ -48,8 +48,13 @@ export const STORAGE_ERROR = {
   LOCKED: 'LOCKED',
   /** The disk or the configured size limit is full (SQLITE_FULL). */
   DISK_FULL: 'DISK_FULL',
-  /** The file is not a database or is damaged (SQLITE_CORRUPT, SQLITE_NOTADB). */
+  /** The file is not a database or is damaged (SQLITE_CORRUPT, SQLITE_NOTADB); opened without a key, also an encrypted file. */
   CORRUPT: 'CORRUPT',
+  /**
+   * The key does not open the encrypted database: it was encrypted under another key (another
+   * password or key store, e.g. an account recovered anew), or its first page is damaged.
+   */
+  WRONG_KEY: 'WRONG_KEY',
   /** The storage was closed. */
   CLOSED: 'CLOSED',
   /** The file cannot be opened or written (SQLITE_CANTOPEN, SQLITE_READONLY, SQLITE_IOERR*). */

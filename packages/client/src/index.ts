@@ -60,8 +60,13 @@ export {
   KEYSTORE_DEFAULT_KDF,
   type KeystoreFile,
   type KeystoreInfo,
+  type SealedKeystore,
+  type UnlockedKeystore,
   encryptKeystore,
+  sealKeystore,
   decryptKeystore,
+  unlockKeystore,
+  unlockKeystoreFile,
   parseKeystore,
   keystoreInfo,
   writeKeystore,
@@ -69,12 +74,13 @@ export {
   writeFileAtomic,
 } from './account/keystore.js';
 export { MemoryStorage } from './storage/memory-storage.js';
-export { SqliteStorage } from './storage/sqlite-storage.js';
+export { SqliteStorage, STORAGE_CIPHER, STORAGE_KEY_LENGTH } from './storage/sqlite-storage.js';
 export { SCHEMA_VERSION } from './storage/migrations.js';
 export { inspectEnvelope, inspectDecodedEnvelope, inspectInput, prepareKeys, parseEnvelopes, parseHex, splitInputLines, toJsonValue, INSPECT_ERROR, InspectError, type InspectErrorCode, type InspectKeys, type InspectOptions, type InspectResult, type KeyRing } from './cli/inspect.js';
 export * from './client/index.js';
 export {
   startStatusNode,
+  resolveNodeOptions,
   parseNodeOptions,
   parseStatusNodeArgv,
   createStatusNodeCommand,
@@ -82,7 +88,14 @@ export {
   NodeConfigError,
   NODE_CONFIG_ERROR,
   LOG_LEVELS,
+  NODE_DEFAULTS,
   type StatusNode,
+  type StatusNodeOptions,
+  type StartStatusNodeOptions,
+  type ArchiveConfig,
+  type DiscoveryConfig,
+  type NodeKeySource,
+  type LogLevel,
   type StatusNodeConfig,
   type RawNodeOptions,
   type NodeLogger,

@@ -237,4 +237,12 @@ export interface SqliteStorageOptions {
   maxPageCount?: number;
   /** Open read-only. */
   readonly?: boolean;
+  /**
+   * 32 raw bytes that encrypt the whole file, its WAL and its journals (SQLCipher 4 page format
+   * through SQLite3 Multiple Ciphers; see docs/client.md "Encrypted storage"). An app with a key
+   * store gets it from `unlockKeystore` / `writeKeystore`, derived from the password with the key
+   * store's own scrypt. A plain SQLite file met with a key is encrypted in place on this first
+   * open. Without a key the file is plain SQLite (tests, tools); an encrypted one then reports CORRUPT.
+   */
+  key?: Uint8Array;
 }

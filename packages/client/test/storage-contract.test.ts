@@ -1,4 +1,4 @@
-// One contract, two implementations: every test here runs on MemoryStorage and on SqliteStorage.
+// One contract, three implementations: every test here runs on MemoryStorage, on SqliteStorage and on an encrypted SqliteStorage.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ let counter = 0;
 const implementations: [string, () => ClientStorage][] = [
   ['MemoryStorage', () => new MemoryStorage()],
   ['SqliteStorage', () => SqliteStorage.open(join(dir, `contract-${counter++}.db`))],
+  ['SqliteStorage (encrypted)', () => SqliteStorage.open(join(dir, `contract-${counter++}.db`), { key: new Uint8Array(32).fill(counter) })],
 ];
 
 async function expectStorageError(p: Promise<unknown>, code: string): Promise<void> {

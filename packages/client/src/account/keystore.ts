@@ -6,6 +6,7 @@ import {
   bytesToUtf8,
   equalBytes,
   getPublicKey,
+  hkdfSha256,
   isValidPrivateKey,
   keccak256,
   randomBytes,
@@ -28,6 +29,10 @@ import { threeWordName } from './three-word-name.js';
  *   ciphertext  hex(sealed plaintext ‖ tag16); associated data = UTF-8 JSON of
  *               [format, version, publicKey, n, r, p, salt, nonce], so the header cannot be swapped
  *   plaintext   UTF-8 JSON { mnemonic, chatKey: { path, privateKey }, walletKeys: [{ path, index, privateKey }] }
+ *
+ * The same scrypt output also keys the account's database (not stored anywhere):
+ *   storage key = HKDF-SHA256(ikm dk[0:64], no salt, info "status-stack storage key v1", 32 bytes)
+ * independent of dk[0:32] and of the check value, so the password's one slow KDF opens both.
  */
 export const KEYSTORE_FORMAT = 'status-stack-keystore';
 export const KEYSTORE_VERSION = 1;
@@ -39,6 +44,7 @@ const DK_LENGTH = 64;
 const TAG_LENGTH = 16;
 const MAX_N = 2 ** 20;
 const MAX_FILE_BYTES = 1 << 20;
+const STORAGE_KEY_INFO = utf8ToBytes('status-stack storage key v1');
 
 export interface KeystoreFile {
   format: typeof KEYSTORE_FORMAT;
@@ -48,6 +54,19 @@ export interface KeystoreFile {
   check: string;
   cipher: { name: 'chacha20-poly1305'; nonce: string };
   ciphertext: string;
+}
+
+/** An opened key store: the account, and the key of its encrypted database (`SqliteStorageOptions.key`). */
+export interface UnlockedKeystore {
+  account: Account;
+  /** 32 bytes derived from the password with the key store's scrypt; the same for every open of this file. */
+  storageKey: Uint8Array;
+}
+
+/** A new key store's text, and the storage key that goes with it. */
+export interface SealedKeystore {
+  text: string;
+  storageKey: Uint8Array;
 }
 
 /** What can be read from a key store without its password. */
@@ -80,13 +99,22 @@ function associatedData(publicKey: string, kdf: KeystoreFile['kdf'], nonce: stri
   return utf8ToBytes(JSON.stringify([KEYSTORE_FORMAT, KEYSTORE_VERSION, publicKey, kdf.n, kdf.r, kdf.p, kdf.salt, nonce]));
 }
 
-async function deriveKeys(password: string | Uint8Array, salt: Uint8Array, kdf: KeystoreKdfParams): Promise<{ key: Uint8Array; check: Uint8Array }> {
+async function deriveKeys(
+  password: string | Uint8Array,
+  salt: Uint8Array,
+  kdf: KeystoreKdfParams,
+): Promise<{ key: Uint8Array; check: Uint8Array; storageKey: Uint8Array }> {
   const dk = await scryptAsync(passwordBytes(password), salt, { N: kdf.N, r: kdf.r, p: kdf.p, dkLen: DK_LENGTH });
-  return { key: dk.subarray(0, 32), check: keccak256(dk.subarray(32, 64)) };
+  return { key: dk.subarray(0, 32), check: keccak256(dk.subarray(32, 64)), storageKey: hkdfSha256(dk, undefined, STORAGE_KEY_INFO, 32) };
 }
 
 /** Serialises an account into an encrypted key store (the file's text, ending in a newline). */
 export async function encryptKeystore(account: Account, password: string | Uint8Array, options: KeystoreOptions = {}): Promise<string> {
+  return (await sealKeystore(account, password, options)).text;
+}
+
+/** Like `encryptKeystore`, and also returns the storage key of the new key store (one scrypt for both). */
+export async function sealKeystore(account: Account, password: string | Uint8Array, options: KeystoreOptions = {}): Promise<SealedKeystore> {
   const kdf: KeystoreKdfParams = { ...KEYSTORE_DEFAULT_KDF, ...options.kdf };
   checkKdf(kdf, KEYSTORE_ERROR.INVALID_PARAMS);
   const salt = options.salt ?? randomBytes(SALT_LENGTH);
@@ -99,7 +127,7 @@ export async function encryptKeystore(account: Account, password: string | Uint8
     chatKey: { path: account.chatKey.path, privateKey: bytesToHex(account.chatKey.privateKey) },
     walletKeys: account.walletKeys.map((k) => ({ path: k.path, index: k.index, privateKey: bytesToHex(k.privateKey) })),
   };
-  const { key, check } = await deriveKeys(password, salt, kdf);
+  const { key, check, storageKey } = await deriveKeys(password, salt, kdf);
   const kdfField: KeystoreFile['kdf'] = { name: 'scrypt', n: kdf.N, r: kdf.r, p: kdf.p, salt: bytesToHex(salt) };
   const nonceHex = bytesToHex(nonce);
   const publicKey = publicKeyToHex(account.chatKey.publicKey);
@@ -113,7 +141,7 @@ export async function encryptKeystore(account: Account, password: string | Uint8
     cipher: { name: 'chacha20-poly1305', nonce: nonceHex },
     ciphertext: bytesToHex(sealed),
   };
-  return `${JSON.stringify(file, null, 2)}\n`;
+  return { text: `${JSON.stringify(file, null, 2)}\n`, storageKey };
 }
 
 function corrupt(what: string): KeystoreError {
@@ -205,10 +233,15 @@ function keyFromHex(path: string, hex: string): DerivedKey {
 
 /** Opens a key store. Throws WRONG_PASSWORD, CORRUPT_KEYSTORE or UNSUPPORTED_VERSION. */
 export async function decryptKeystore(text: string, password: string | Uint8Array): Promise<Account> {
+  return (await unlockKeystore(text, password)).account;
+}
+
+/** Opens a key store and derives its storage key, with one scrypt. Throws as `decryptKeystore`. */
+export async function unlockKeystore(text: string, password: string | Uint8Array): Promise<UnlockedKeystore> {
   const file = parseKeystore(text);
   const salt = hexField(file.kdf.salt, 'kdf.salt', SALT_LENGTH);
   const nonce = hexField(file.cipher.nonce, 'cipher.nonce', NONCE_LENGTH);
-  const { key, check } = await deriveKeys(password, salt, { N: file.kdf.n, r: file.kdf.r, p: file.kdf.p });
+  const { key, check, storageKey } = await deriveKeys(password, salt, { N: file.kdf.n, r: file.kdf.r, p: file.kdf.p });
   if (!equalBytes(check, hexField(file.check, 'check', 32))) {
     throw new KeystoreError(KEYSTORE_ERROR.WRONG_PASSWORD, `wrong password for key store of ${file.publicKey.slice(0, 18)}…`);
   }
@@ -228,7 +261,7 @@ export async function decryptKeystore(text: string, password: string | Uint8Arra
     const key = keyFromHex(k.path, k.privateKey);
     return { ...key, index: k.index, address: ethereumAddress(key.publicKey) };
   });
-  return { mnemonic, chatKey, publicKeyHex, name: threeWordName(chatKey.publicKey), walletKeys };
+  return { account: { mnemonic, chatKey, publicKeyHex, name: threeWordName(chatKey.publicKey), walletKeys }, storageKey };
 }
 
 function processAlive(pid: number): boolean {
@@ -259,8 +292,9 @@ async function removeStaleTemps(dir: string, base: string): Promise<void> {
 }
 
 /**
- * Writes `text` to `path` atomically: a temporary file in the same folder, flushed to disk,
- * then renamed over `path` (rename is atomic on POSIX file systems), then the folder flushed.
+ * Writes `text` to `path` atomically: a temporary file in the same folder (created with `mode`,
+ * 0600 by default, exactly, whatever the umask), flushed to disk, then renamed over `path` (rename
+ * is atomic on POSIX file systems), then the folder flushed.
  */
 export async function writeFileAtomic(path: string, text: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = dirname(path);
@@ -269,6 +303,8 @@ export async function writeFileAtomic(path: string, text: string | Uint8Array, m
   try {
     const fh = await open(tmp, 'wx', mode);
     try {
+      // The umask may have taken bits off `mode`: set it exactly, before any byte is written.
+      await fh.chmod(mode);
       await fh.writeFile(text);
       await fh.sync();
     } finally {
@@ -291,18 +327,25 @@ export async function writeFileAtomic(path: string, text: string | Uint8Array, m
   }
 }
 
-/** Encrypts `account` and writes it to `path` atomically. */
-export async function writeKeystore(path: string, account: Account, password: string | Uint8Array, options: KeystoreOptions = {}): Promise<void> {
-  await writeFileAtomic(path, await encryptKeystore(account, password, options));
+/** Encrypts `account` and writes it to `path` atomically (mode 0600); returns the new key store's storage key. */
+export async function writeKeystore(path: string, account: Account, password: string | Uint8Array, options: KeystoreOptions = {}): Promise<Uint8Array> {
+  const { text, storageKey } = await sealKeystore(account, password, options);
+  await writeFileAtomic(path, text);
+  return storageKey;
 }
 
 /** Reads and opens the key store at `path`. */
 export async function readKeystore(path: string, password: string | Uint8Array): Promise<Account> {
+  return (await unlockKeystoreFile(path, password)).account;
+}
+
+/** Reads and opens the key store at `path`, and derives its storage key (one scrypt). */
+export async function unlockKeystoreFile(path: string, password: string | Uint8Array): Promise<UnlockedKeystore> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     throw new KeystoreError(KEYSTORE_ERROR.IO, `cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return decryptKeystore(text, password);
+  return unlockKeystore(text, password);
 }

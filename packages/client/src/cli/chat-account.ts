@@ -1,12 +1,14 @@
-// status-chat's data dir and account: one account per data dir, its encrypted key store, its
-// SQLite database and its node key; passwords and mnemonics from a file, the environment or a
-// terminal prompt (hidden input).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+// status-chat's data dir and account: one account per data dir (0700), its encrypted key store, its
+// SQLite database (encrypted with a key from the key store's scrypt) and its node key, all 0600;
+// passwords and mnemonics from a file, the environment or a terminal prompt (hidden input).
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bytesToHex, generatePrivateKey, hexToBytes, isValidPrivateKey } from '@status-stack/crypto';
 import { createAccount, recoverAccount } from '../account/account.js';
-import { keystoreInfo, readKeystore, writeFileAtomic, writeKeystore, type KeystoreInfo } from '../account/keystore.js';
+import { keystoreInfo, unlockKeystoreFile, writeFileAtomic, writeKeystore, type KeystoreInfo } from '../account/keystore.js';
+import { mkdirPrivate } from '../storage/private-files.js';
+import { SqliteStorage } from '../storage/sqlite-storage.js';
 import type { Account, KeystoreKdfParams } from '../types.js';
 import { CHAT_CLI_ERROR, ChatCliError } from './chat-errors.js';
 
@@ -64,14 +66,35 @@ export async function createAccountIn(paths: DataPaths, password: string, option
   if (hasAccount(paths)) throw new ChatCliError(CHAT_CLI_ERROR.ACCOUNT_EXISTS, `${paths.keystore} already holds an account`);
   if (password === '') throw new ChatCliError(CHAT_CLI_ERROR.NO_PASSWORD, 'an empty password protects nothing');
   const account = options.mnemonic === undefined ? createAccount() : recoverAccount(options.mnemonic);
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  await writeKeystore(paths.keystore, account, password, { kdf: options.kdf });
+  mkdirPrivate(paths.dir);
+  storageKeys.set(account, await writeKeystore(paths.keystore, account, password, { kdf: options.kdf }));
   return account;
 }
 
 export async function openAccount(paths: DataPaths, password: string): Promise<Account> {
   if (!hasAccount(paths)) throw new ChatCliError(CHAT_CLI_ERROR.NO_ACCOUNT, `no account in ${paths.dir} (create one: status-chat account new, or recover: status-chat account recover)`);
-  return readKeystore(paths.keystore, password);
+  const { account, storageKey } = await unlockKeystoreFile(paths.keystore, password);
+  storageKeys.set(account, storageKey);
+  return account;
+}
+
+/** Storage keys of the accounts this process opened or created (derived with their key store's scrypt). */
+const storageKeys = new WeakMap<Account, Uint8Array>();
+
+/** The key of the data dir's database, for an account from `openAccount` or `createAccountIn`. */
+export function accountStorageKey(account: Account): Uint8Array {
+  const key = storageKeys.get(account);
+  if (!key) throw new Error('this account was not opened from its key store (openAccount / createAccountIn): no storage key');
+  return key;
+}
+
+/**
+ * Opens the data dir's database (0600), encrypted with the account's storage key; a database
+ * written unencrypted by an older version is encrypted in place on this first open. A key that
+ * does not open it fails with StorageError WRONG_KEY.
+ */
+export function openAccountStorage(paths: DataPaths, account: Account): SqliteStorage {
+  return SqliteStorage.open(paths.database, { key: accountStorageKey(account) });
 }
 
 /** The node key kept in the data dir, so our enode stays the same across runs. */
@@ -83,7 +106,7 @@ export async function loadOrCreateNodeKey(paths: DataPaths): Promise<Uint8Array>
     throw new ChatCliError(CHAT_CLI_ERROR.USAGE, `${paths.nodeKey} is not a 32-byte hex private key`);
   }
   const key = generatePrivateKey();
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  mkdirPrivate(paths.dir);
   await writeFileAtomic(paths.nodeKey, `${bytesToHex(key)}\n`);
   return key;
 }

@@ -20,6 +20,11 @@ export interface MessageView {
   state: DeliveryState;
   /** Came from a mailserver's history. */
   history: boolean;
+  /**
+   * Ours, handed to our node while no peer was connected, and no peer has taken it yet: shown as
+   * "queued" instead of its state (a 'sent' message nobody received is not sent).
+   */
+  queued?: boolean;
 }
 
 export interface ChatView {
@@ -61,6 +66,14 @@ export const DELIVERY_LABEL: Record<DeliveryState, string> = {
   received: '',
 };
 
+/** What a message of ours that no peer has taken yet shows instead of its state. */
+export const QUEUED_LABEL = '… queued';
+
+/** The delivery label of a message: "queued" while no peer took it, else its state's. */
+export function deliveryLabel(m: Pick<MessageView, 'state' | 'queued'>): string {
+  return m.queued === true && (m.state === 'pending' || m.state === 'sent') ? QUEUED_LABEL : DELIVERY_LABEL[m.state];
+}
+
 function paint(style: Style, codes: string, text: string): string {
   return style.color && text !== '' ? `${codes}${text}${ANSI.reset}` : text;
 }
@@ -94,7 +107,7 @@ export function shortKey(key: string): string {
 /** One line of the message list: `12:03 Name: text  ✓ sent`. Control characters in the text are made visible. */
 export function renderMessage(m: MessageView, style: Style = { color: false }): string {
   const who = m.outgoing ? `${m.name} (me)` : m.name;
-  const state = m.outgoing ? DELIVERY_LABEL[m.state] : '';
+  const state = m.outgoing ? deliveryLabel(m) : '';
   const stateColor = m.state === 'failed' ? ANSI.red : m.state === 'delivered' ? ANSI.green : ANSI.dim;
   // A received text must not drive the terminal (escape sequences): control characters show as ^X.
   // eslint-disable-next-line no-control-regex

@@ -16,6 +16,8 @@ import { chatLabel, describeGroupChange, renderChatList, renderHelp, shortKey, t
 /** Entries kept per chat (older ones are still in storage; `/switch` reloads the newest). */
 const TIMELINE_LIMIT = 500;
 const RELOAD_LIMIT = 50;
+/** Our envelopes remembered (hash → topic) to tell, when a peer takes one, which message it carried. */
+const POSTED_LIMIT = 4096;
 
 export interface ChatSessionEvents {
   /** Something visible changed (redraw). */
@@ -35,10 +37,24 @@ export interface HistoryProgress {
   startedAt: number;
 }
 
+/**
+ * What our node tells about our own envelopes, so that a message sent while no peer is connected
+ * shows "queued" until a peer has taken it. Hashes and topics are hex.
+ */
+export interface EnvelopeEvents {
+  /** One of our envelopes entered the node's pool (to be sent to every peer, now or when one connects). */
+  onPosted(listener: (hash: string, topic: string) => void): () => void;
+  /** The node sent an envelope to a peer. */
+  onTaken(listener: (hash: string) => void): () => void;
+}
+
 export interface ChatSessionOptions {
   /** Our enode, for /whoami. */
   enode?: () => string | undefined;
+  /** Peers connected now; a message handed over while there are none is "queued". */
   peers?: () => number;
+  /** Without it, a queued message stays queued until it is delivered. */
+  envelopes?: EnvelopeEvents;
   /** The mailserver is configured (history can be asked). */
   hasMailserver?: boolean;
   now?: () => number;
@@ -63,6 +79,13 @@ export class ChatSession {
   private progressState: HistoryProgress | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly now: () => number;
+  /** A text command is sending: the next message of ours is the one its envelopes carry. */
+  private sending = false;
+  /** Our message whose envelopes the node is being given now. */
+  private posting: string | undefined;
+  /** Our messages not yet known to be taken by a peer: the envelopes (and topics) that carry them. */
+  private readonly untaken = new Map<string, { hashes: Set<string>; topics: Set<string>; taken: boolean }>();
+  private readonly posted = new Map<string, string>();
 
   constructor(
     readonly client: StatusClient,
@@ -76,6 +99,8 @@ export class ChatSession {
       client.on('contact', (c) => this.learn(c.publicKey)),
       client.on('error', (e) => this.notice(`${e.code}: ${e.message}`, 'error')),
     );
+    const env = options.envelopes;
+    if (env) this.unsubscribe.push(env.onPosted((hash, topic) => this.onPosted(hash, topic)), env.onTaken((hash) => this.onTaken(hash)));
   }
 
   /** Loads chats and contacts (names to resolve), and makes the most recently active chat current. */
@@ -108,13 +133,65 @@ export class ChatSession {
     return this.unread;
   }
 
-  /** `Name · #chat · 2 peers`. */
+  /** `Name · #chat · 2 peers`, and `· 1 queued` while messages of ours wait for a peer. */
   header(): string {
     const chat = this.current;
     const peers = this.options.peers?.();
-    return [this.client.alias, chat ? chatLabel(chat) : 'no chat (/join #channel)', peers === undefined ? '' : `${peers} peer${peers === 1 ? '' : 's'}`]
+    const queued = this.queuedCount();
+    return [
+      this.client.alias,
+      chat ? chatLabel(chat) : 'no chat (/join #channel)',
+      peers === undefined ? '' : `${peers} peer${peers === 1 ? '' : 's'}`,
+      queued > 0 ? `${queued} queued` : '',
+    ]
       .filter(Boolean)
       .join(' · ');
+  }
+
+  /** Messages of ours shown as "queued": handed over while no peer was connected, not taken by one yet. */
+  queuedCount(): number {
+    let n = 0;
+    for (const v of this.views.values()) if (v.queued === true && (v.state === 'pending' || v.state === 'sent')) n++;
+    return n;
+  }
+
+  private offline(): boolean {
+    return this.options.peers !== undefined && this.options.peers() === 0;
+  }
+
+  private onPosted(hash: string, topic: string): void {
+    this.posted.set(hash, topic);
+    if (this.posted.size > POSTED_LIMIT) this.posted.delete(this.posted.keys().next().value!);
+    const t = this.posting === undefined ? undefined : this.untaken.get(this.posting);
+    if (t) {
+      t.hashes.add(hash);
+      t.topics.add(topic);
+    }
+  }
+
+  /**
+   * A peer took one of our envelopes: the message it carried is no longer queued. A 1:1 or group
+   * message is also taken when a later envelope on its topic is (MVDS sends it again, in new envelopes).
+   */
+  private onTaken(hash: string): void {
+    const topic = this.posted.get(hash);
+    if (topic === undefined) return;
+    for (const [id, t] of [...this.untaken]) {
+      const v = this.views.get(id);
+      if (!v) {
+        this.untaken.delete(id);
+        continue;
+      }
+      if (!(t.hashes.has(hash) || (this.chatCache.get(v.chatId)?.type !== 'public' && t.topics.has(topic)))) continue;
+      t.taken = true;
+      if (v.state === 'pending') continue;
+      this.untaken.delete(id);
+      if (v.queued) {
+        v.queued = false;
+        this.events.emit('delivery', v);
+        this.events.emit('change');
+      }
+    }
   }
 
   /** Unread chats, e.g. `new: #status (2), @Name (1)`. */
@@ -202,6 +279,11 @@ export class ChatSession {
     }
     const view = this.toView(m);
     this.views.set(m.id, view);
+    if (m.outgoing && this.sending && this.posting === undefined) {
+      this.posting = m.id;
+      this.untaken.set(m.id, { hashes: new Set(), topics: new Set(), taken: false });
+      view.queued = this.offline();
+    }
     if (m.chatId !== this.currentId && !m.outgoing) this.unread.set(m.chatId, (this.unread.get(m.chatId) ?? 0) + 1);
     this.push(m.chatId, { kind: 'message', message: view });
   }
@@ -210,6 +292,12 @@ export class ChatSession {
     const v = this.views.get(id);
     if (!v) return;
     v.state = state;
+    const t = this.untaken.get(id);
+    if (t && state !== 'pending') {
+      // Delivered (or failed): settled. Sent: queued unless a peer is there or already took it.
+      v.queued = state === 'sent' && !t.taken && this.offline();
+      if (!v.queued) this.untaken.delete(id);
+    }
     this.events.emit('delivery', v);
     this.events.emit('change');
   }
@@ -257,7 +345,7 @@ export class ChatSession {
         return;
       case 'text': {
         const chat = this.requireCurrent();
-        await this.client.sendMessage(chat.id, cmd.text);
+        await this.send(chat.id, cmd.text);
         return;
       }
       case 'join': {
@@ -274,7 +362,7 @@ export class ChatSession {
         const key = this.resolvePerson(cmd.to);
         const chat = await this.client.startOneToOne(key);
         await this.switchTo(chat.id);
-        if (cmd.text !== '') await this.client.sendMessage(chat.id, cmd.text);
+        if (cmd.text !== '') await this.send(chat.id, cmd.text);
         return;
       }
       case 'chats': {
@@ -335,6 +423,17 @@ export class ChatSession {
       case 'quit':
         this.events.emit('quit');
         return;
+    }
+  }
+
+  /** Sends, noting which envelopes the node is given for the message (to tell when a peer took it). */
+  private async send(chatId: string, text: string): Promise<void> {
+    this.sending = true;
+    try {
+      await this.client.sendMessage(chatId, text);
+    } finally {
+      this.sending = false;
+      this.posting = undefined;
     }
   }
 

@@ -3,7 +3,7 @@
 // fetched) and a line view when stdin/stdout are not a terminal (one line per event, for pipes).
 import { createInterface, type Interface } from 'node:readline';
 import { parseChatLine } from './chat-commands.js';
-import { chatLabel, DELIVERY_LABEL, renderEntry, renderNotice, renderProgress, renderScreen, type Style } from './chat-render.js';
+import { chatLabel, deliveryLabel, renderEntry, renderNotice, renderProgress, renderScreen, type Style } from './chat-render.js';
 import type { ChatSession } from './chat-session.js';
 
 export interface TerminalOptions {
@@ -61,7 +61,7 @@ export class ChatTerminal {
           const prefix = chatId === cur || chatId === '' ? '' : `[${this.label(chatId)}] `;
           this.print(prefix + renderEntry(entry, this.style));
         }),
-        ev.on('delivery', (m) => this.print(renderNotice(`${DELIVERY_LABEL[m.state]}: ${m.text.slice(0, 40)}`, 'info', this.style))),
+        ev.on('delivery', (m) => this.print(renderNotice(`${deliveryLabel(m)}: ${m.text.slice(0, 40)}`, 'info', this.style))),
         ev.on('progress', (p) => {
           if (p && p.received === 0) this.print(renderNotice(`${p.label}…`, 'info', this.style));
         }),

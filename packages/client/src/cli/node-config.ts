@@ -2,7 +2,7 @@
 // describes (RLPx overlay → Whisper v6 and/or Waku v1, bridged when both → optional mailserver
 // with a SQLite or PostgreSQL archive → peer pool with static/bootstrap peers and discovery).
 // `startStatusNode` is what the executable runs and what tests call in-process.
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -36,6 +36,7 @@ import {
   type EnvelopeNode,
   type EnvelopeNodeOptions,
 } from '@status-stack/whisper';
+import { ensurePrivateFile, mkdirPrivate } from '../storage/private-files.js';
 
 const debugLog = debugFactory('status:client:status-node');
 
@@ -153,6 +154,58 @@ export interface RawNodeOptions {
   maxPeers?: string;
   dataDir?: string;
   logLevel?: string;
+}
+
+/**
+ * What {@link startStatusNode} takes: typed values (numbers, booleans, byte arrays), every one
+ * optional, with the defaults of the `status-node` command line (NODE_DEFAULTS). A resolved
+ * {@link StatusNodeConfig} (what {@link parseNodeOptions} makes of command-line strings) is one too.
+ */
+export interface StatusNodeOptions {
+  /** TCP listen address: host default 127.0.0.1 (`0.0.0.0` for a public node), port default 30303 (0: the OS chooses). */
+  listen?: { host?: string; port?: number };
+  /** Address written into our enode (default: the listen host; 127.0.0.1 for 0.0.0.0). */
+  announceHost?: string;
+  /**
+   * The node key: 32 bytes, `{ kind: 'hex', privateKey }`, or `{ kind: 'file', path }` (64 hex
+   * characters, created with mode 0600 when missing). Default: the file `<dataDir>/nodekey`.
+   */
+  nodeKey?: Uint8Array | NodeKeySource;
+  /** Run Whisper v6 (default false); with `waku` as well the node bridges the two. */
+  whisper?: boolean;
+  /** Run Waku v1 (default: true unless `whisper` is set). */
+  waku?: boolean;
+  /** Lowest PoW accepted (default 0.000002). */
+  minPow?: number;
+  /** Packets per second accepted per IP address, peer id and topic (default none; 0: none). */
+  rateLimits?: { ip?: number; peer?: number; topic?: number };
+  /** A light node: relays nothing it receives (default false). */
+  light?: boolean;
+  /**
+   * Archive envelopes and serve history (default false). `true`: SQLite at `<dataDir>/mailserver.db`,
+   * 30 days' retention; or the details: `archive` (`{ kind: 'sqlite', path }`, relative to dataDir,
+   * or `{ kind: 'postgres', url }`), `retentionSeconds`, `password` (older envelope-form requests),
+   * `asymKeyFile` (a file holding the hex key older requests may be encrypted to).
+   */
+  mailserver?:
+    | boolean
+    | { enabled?: boolean; password?: string; asymKeyFile?: string; archive?: ArchiveConfig; retentionSeconds?: number };
+  /** Peers always kept connected, redialled with backoff (enode URLs). */
+  staticNodes?: readonly string[];
+  /** Peers dialled first to join the network: enode URLs, or ENRs (also discv5 seeds). */
+  bootstrapNodes?: readonly string[];
+  /** ENRs seeding discv5 (dialled too). */
+  bootstrapEnrs?: readonly string[];
+  /** Peer discovery (default none): `{ kind: 'dns', url: 'enrtree://…' }`, `{ kind: 'discv5' }`. */
+  discovery?: readonly DiscoveryConfig[];
+  /** Connections at most, inbound and outbound together (default 25). */
+  maxPeers?: number;
+  /** Directory of the node key, the SQLite archive and the peer cache (default ~/.status-node). */
+  dataDir?: string;
+  /** Log level of the default logger (default 'info'). */
+  logLevel?: LogLevel;
+  /** Warnings logged at start (parseNodeOptions puts the command line's here). */
+  warnings?: readonly string[];
 }
 
 const HOSTNAME_RE = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
@@ -374,6 +427,155 @@ export function parseNodeOptions(raw: RawNodeOptions): StatusNodeConfig {
   };
 }
 
+function typedNumber(
+  value: unknown,
+  name: string,
+  rule: { integer?: boolean; min: number; minExclusive?: boolean; max?: number },
+  code: NodeConfigErrorCode = NODE_CONFIG_ERROR.INVALID_NUMBER,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const kind = rule.integer ? 'an integer' : 'a number';
+  const bad = (why: string) => new NodeConfigError(code, `${name} must be ${why}, got ${typeof value === 'string' ? JSON.stringify(value) + ' (a string)' : String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw bad(kind);
+  if (rule.integer && !Number.isSafeInteger(value)) throw bad(kind);
+  if (rule.minExclusive ? value <= rule.min : value < rule.min) throw bad(`${kind} ${rule.minExclusive ? '>' : '≥'} ${rule.min}`);
+  if (rule.max !== undefined && value > rule.max) throw bad(`${kind} ≤ ${rule.max}`);
+  return value;
+}
+
+function typedBoolean(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new NodeConfigError(NODE_CONFIG_ERROR.CONFLICTING_OPTIONS, `${name} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function typedNodeKey(key: Uint8Array): Uint8Array {
+  if (key.length !== 32 || !isValidPrivateKey(key)) throw new NodeConfigError(NODE_CONFIG_ERROR.INVALID_NODE_KEY, `nodeKey: expected a valid 32-byte secp256k1 private key, got ${key.length} bytes`);
+  return key;
+}
+
+/**
+ * Checks typed options and fills in the defaults: the configuration {@link startStatusNode} runs.
+ * Throws {@link NodeConfigError} on the first bad value (a string where a number belongs included).
+ * Pure (no I/O); a StatusNodeConfig comes back unchanged.
+ */
+export function resolveNodeOptions(options: StatusNodeOptions = {}): StatusNodeConfig {
+  const o = options;
+  const warnings = new Set(o.warnings ?? []);
+  const host = o.listen?.host ?? NODE_DEFAULTS.HOST;
+  if (typeof host !== 'string') throw new NodeConfigError(NODE_CONFIG_ERROR.INVALID_LISTEN, `listen.host must be a string, got ${String(host)}`);
+  const listen = {
+    host: isIP(host) === 6 ? host : parseHost(host, 'listen.host'),
+    port: typedNumber(o.listen?.port ?? NODE_DEFAULTS.PORT, 'listen.port', { integer: true, min: 0, max: 65535 }, NODE_CONFIG_ERROR.INVALID_LISTEN)!,
+  };
+  const announceHost = o.announceHost === undefined ? undefined : parseHost(o.announceHost, 'announceHost');
+  const dataDir = resolve(o.dataDir ?? defaultDataDir());
+
+  let nodeKey: NodeKeySource;
+  const k = o.nodeKey;
+  if (k === undefined) nodeKey = { kind: 'file', path: join(dataDir, NODE_DEFAULTS.NODE_KEY_FILE) };
+  else if (k instanceof Uint8Array) nodeKey = { kind: 'hex', privateKey: typedNodeKey(k) };
+  else if (k.kind === 'hex' && k.privateKey instanceof Uint8Array) nodeKey = { kind: 'hex', privateKey: typedNodeKey(k.privateKey) };
+  else if (k.kind === 'file' && typeof k.path === 'string' && k.path.trim() !== '') nodeKey = { kind: 'file', path: resolve(k.path) };
+  else throw new NodeConfigError(NODE_CONFIG_ERROR.INVALID_NODE_KEY, 'nodeKey must be 32 bytes, { kind: "hex", privateKey } or { kind: "file", path }');
+
+  const whisper = typedBoolean(o.whisper, 'whisper') ?? false;
+  const waku = typedBoolean(o.waku, 'waku') ?? !whisper;
+  if (!whisper && !waku) throw new NodeConfigError(NODE_CONFIG_ERROR.CONFLICTING_OPTIONS, 'whisper and waku are both false: the node would speak no protocol');
+  const light = typedBoolean(o.light, 'light') ?? false;
+
+  let mailserver: StatusNodeConfig['mailserver'] = { enabled: false };
+  const ms = o.mailserver === true ? {} : o.mailserver === false || o.mailserver === undefined ? undefined : o.mailserver;
+  if (ms !== undefined && typeof ms !== 'object') throw new NodeConfigError(NODE_CONFIG_ERROR.CONFLICTING_OPTIONS, `mailserver must be a boolean or an object, got ${JSON.stringify(ms)}`);
+  if (ms && ms.enabled !== false) {
+    if (ms.password !== undefined && (typeof ms.password !== 'string' || ms.password === '')) {
+      throw new NodeConfigError(NODE_CONFIG_ERROR.CONFLICTING_OPTIONS, 'mailserver.password must be a non-empty string');
+    }
+    if (ms.asymKeyFile !== undefined && (typeof ms.asymKeyFile !== 'string' || ms.asymKeyFile.trim() === '')) {
+      throw new NodeConfigError(NODE_CONFIG_ERROR.INVALID_NODE_KEY, 'mailserver.asymKeyFile needs a file path');
+    }
+    const a = ms.archive;
+    let archive: ArchiveConfig = { kind: 'sqlite', path: join(dataDir, NODE_DEFAULTS.SQLITE_FILE) };
+    if (a !== undefined) {
+      if (a.kind === 'sqlite' && typeof a.path === 'string') archive = parseArchive(`sqlite:${a.path}`, dataDir);
+      else if (a.kind === 'postgres' && typeof a.url === 'string') archive = parseArchive(a.url, dataDir);
+      else throw new NodeConfigError(NODE_CONFIG_ERROR.INVALID_ARCHIVE, 'mailserver.archive must be { kind: "sqlite", path } or { kind: "postgres", url }');
+    }
+    mailserver = {
+      enabled: true,
+      password: ms.password,
+      ...(ms.asymKeyFile !== undefined ? { asymKeyFile: resolve(ms.asymKeyFile) } : {}),
+      archive,
+      retentionSeconds: typedNumber(ms.retentionSeconds ?? NODE_DEFAULTS.RETENTION_DAYS * 86_400, 'mailserver.retentionSeconds', { min: 0, minExclusive: true, max: 36_500 * 86_400 })!,
+    };
+    if (light) warnings.add('--light with --mailserver: the node archives and serves what reaches it but relays nothing');
+  }
+
+  const list = (v: readonly string[] | undefined, name: string): readonly string[] => {
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || v.some((e) => typeof e !== 'string')) throw new NodeConfigError(NODE_CONFIG_ERROR.INVALID_ENODE, `${name} must be an array of strings`);
+    return v;
+  };
+  const staticNodes = list(o.staticNodes, 'staticNodes').map((e) => parseEnodeOption(e, 'staticNodes'));
+  const bootstrapNodes: string[] = [];
+  const bootstrapEnrs: string[] = [];
+  const addEnr = (v: string, name: string): void => {
+    let enode: string;
+    try {
+      enode = enrToEnode(decodeEnr(v));
+    } catch (e) {
+      throw new NodeConfigError(NODE_CONFIG_ERROR.INVALID_ENODE, `${name}: ${(e as Error).message}`, { cause: e });
+    }
+    if (!bootstrapNodes.includes(enode)) bootstrapNodes.push(enode);
+    if (!bootstrapEnrs.includes(v)) bootstrapEnrs.push(v);
+  };
+  for (const b of list(o.bootstrapNodes, 'bootstrapNodes')) {
+    const v = b.trim();
+    if (v.startsWith('enr:')) addEnr(v, 'bootstrapNodes');
+    else {
+      const enode = parseEnodeOption(v, 'bootstrapNodes');
+      if (!bootstrapNodes.includes(enode)) bootstrapNodes.push(enode);
+    }
+  }
+  for (const e of list(o.bootstrapEnrs, 'bootstrapEnrs')) addEnr(e.trim(), 'bootstrapEnrs');
+
+  const discovery: DiscoveryConfig[] = [];
+  for (const d of o.discovery ?? []) {
+    if (d?.kind === 'discv5') {
+      if (!discovery.some((x) => x.kind === 'discv5')) discovery.push({ kind: 'discv5' });
+    } else if (d?.kind === 'dns' && typeof d.url === 'string') discovery.push(...parseDiscovery([`dns:${d.url}`]));
+    else throw new NodeConfigError(NODE_CONFIG_ERROR.INVALID_DISCOVERY, `discovery entries must be { kind: 'dns', url } or { kind: 'discv5' }, got ${JSON.stringify(d)}`);
+  }
+
+  const logLevel = o.logLevel ?? NODE_DEFAULTS.LOG_LEVEL;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new NodeConfigError(NODE_CONFIG_ERROR.INVALID_LOG_LEVEL, `logLevel must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  }
+  const rl = o.rateLimits ?? {};
+  return {
+    listen,
+    announceHost,
+    nodeKey,
+    whisper,
+    waku,
+    minPow: typedNumber(o.minPow, 'minPow', { min: 0 }),
+    rateLimits: {
+      ip: typedNumber(rl.ip, 'rateLimits.ip', { integer: true, min: 0 }),
+      peer: typedNumber(rl.peer, 'rateLimits.peer', { integer: true, min: 0 }),
+      topic: typedNumber(rl.topic, 'rateLimits.topic', { integer: true, min: 0 }),
+    },
+    light,
+    mailserver,
+    staticNodes,
+    bootstrapNodes,
+    bootstrapEnrs,
+    discovery,
+    maxPeers: typedNumber(o.maxPeers ?? NODE_DEFAULTS.MAX_PEERS, 'maxPeers', { integer: true, min: 1, max: 10_000 })!,
+    dataDir,
+    logLevel,
+    warnings: [...warnings],
+  };
+}
+
 // ---- command line ----
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -469,7 +671,7 @@ export async function loadOrCreateNodeKey(path: string): Promise<{ privateKey: U
   }
   const privateKey = generatePrivateKey();
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    mkdirPrivate(dirname(path));
     // 'wx': never overwrite a key another process created meanwhile.
     await writeFile(path, `${bytesToHex(privateKey)}\n`, { mode: 0o600, flag: 'wx' });
     await chmod(path, 0o600);
@@ -527,7 +729,11 @@ export interface StatusNode {
 
 async function openArchive(config: ArchiveConfig): Promise<EnvelopeArchive> {
   if (config.kind === 'postgres') return PostgresEnvelopeArchive.open(config.url);
-  if (config.path !== ':memory:') await mkdir(dirname(config.path), { recursive: true });
+  if (config.path !== ':memory:') {
+    mkdirPrivate(dirname(config.path));
+    // Created 0600 before SQLite opens it: SQLite would make it 0644 under umask 022, and its -wal/-shm take its mode.
+    ensurePrivateFile(config.path);
+  }
   return new SqliteEnvelopeArchive({ path: config.path });
 }
 
@@ -537,10 +743,13 @@ function describePeer(p: PeerInfo): string {
 }
 
 /**
- * Starts the node a config describes and resolves once it listens. On failure everything
- * already started is stopped again before the error is rethrown.
+ * Starts the node the options describe (typed, defaults filled in by {@link resolveNodeOptions}; a
+ * config from {@link parseNodeOptions} works too) and resolves once it listens. Bad options reject
+ * with NodeConfigError before anything starts; on a later failure everything already started is
+ * stopped again before the error is rethrown.
  */
-export async function startStatusNode(config: StatusNodeConfig, options: StartStatusNodeOptions = {}): Promise<StatusNode> {
+export async function startStatusNode(nodeOptions: StatusNodeOptions = {}, options: StartStatusNodeOptions = {}): Promise<StatusNode> {
+  const config = resolveNodeOptions(nodeOptions);
   const log = options.logger ?? stderrLogger(config.logLevel);
   for (const w of config.warnings) log('warn', w);
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -667,7 +876,7 @@ export async function startStatusNode(config: StatusNodeConfig, options: StartSt
       },
       stop: () => d.stop(),
     }));
-    await mkdir(config.dataDir, { recursive: true });
+    mkdirPrivate(config.dataDir);
     const pool = new PeerPool(overlay, {
       staticNodes: config.staticNodes,
       bootstrapNodes: config.bootstrapNodes,

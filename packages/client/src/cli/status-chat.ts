@@ -4,14 +4,17 @@
 // `account new|recover|info` manage the data dir's account.
 // Exit codes: 0 done, 1 failed (no peer, timeout, wrong password, network), 2 bad usage.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { bytesToHex } from '@status-stack/crypto';
 import { parseEnode } from '@status-stack/p2p-overlay';
+import type { EnvelopeNode, EnvelopeTransport } from '@status-stack/whisper';
 import { SqliteStorage } from '../storage/sqlite-storage.js';
 import { StatusClient } from '../client/status-client.js';
 import type { ClientChat, ClientMessage } from '../client/types.js';
 import type { Account, DeliveryState } from '../types.js';
-import { KEYSTORE_ERROR, KeystoreError } from '../errors.js';
+import { KEYSTORE_ERROR, KeystoreError, STORAGE_ERROR, StorageError } from '../errors.js';
 import {
   CHAT_ENV,
+  openAccountStorage,
   accountInfo,
   createAccountIn,
   dataPaths,
@@ -28,12 +31,14 @@ import {
 import { isPublicKeyText, parseChannel } from './chat-commands.js';
 import { CHAT_CLI_ERROR, ChatCliError } from './chat-errors.js';
 import { chatLabel, formatClock, messageJson, shortKey } from './chat-render.js';
-import { ChatSession } from './chat-session.js';
+import { ChatSession, type EnvelopeEvents } from './chat-session.js';
 import { ChatTerminal } from './chat-terminal.js';
 
 const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 /** After a send is handed to the node, let its write reach the socket before the node stops. */
 const SEND_LINGER_MS = 300;
+/** Interactive: warn when no peer has connected this long after the start. */
+const PEER_WARNING_MS = 5000;
 
 interface GlobalOptions {
   dataDir?: string;
@@ -52,6 +57,7 @@ interface SendOptions {
   to: string;
   waitDelivered?: boolean;
   json?: boolean;
+  offline?: boolean;
 }
 
 interface ListenOptions {
@@ -97,24 +103,37 @@ interface Running {
   close(): Promise<void>;
 }
 
-async function startClient(g: GlobalOptions, paths: DataPaths, account: Account): Promise<Running> {
+/**
+ * The transport of `send --offline`: nothing leaves the process. A public message stays in the
+ * client's outbox (state pending) and a 1:1 or group message with MVDS: the next run of this data
+ * dir that connects (interactive, send or listen) sends them.
+ */
+const OFFLINE_TRANSPORT: EnvelopeTransport = {
+  post: () => Promise.reject(new Error('offline: kept for the next run that connects')),
+  subscribe: () => () => undefined,
+};
+
+async function startClient(g: GlobalOptions, paths: DataPaths, account: Account, options: { offline?: boolean } = {}): Promise<Running> {
   let storage: SqliteStorage;
   try {
-    storage = SqliteStorage.open(paths.database);
+    storage = openAccountStorage(paths, account);
   } catch (e) {
+    if (e instanceof StorageError && e.code === STORAGE_ERROR.WRONG_KEY) throw e;
     throw new ChatCliError(CHAT_CLI_ERROR.USAGE, `cannot open ${paths.database} (is another status-chat using ${paths.dir}?): ${(e as Error).message}`, { cause: e });
   }
   try {
-    const client = StatusClient.createNetworked({
-      identity: account,
-      storage,
-      staticPeers: g.connect ?? [],
-      mailserver: g.mailserver,
-      host: g.host,
-      port: g.port,
-      protocol: g.protocol,
-      nodeKey: await loadOrCreateNodeKey(paths),
-    });
+    const client = options.offline
+      ? new StatusClient({ identity: account, storage, transport: OFFLINE_TRANSPORT, history: false })
+      : StatusClient.createNetworked({
+          identity: account,
+          storage,
+          staticPeers: g.connect ?? [],
+          mailserver: g.mailserver,
+          host: g.host,
+          port: g.port,
+          protocol: g.protocol,
+          nodeKey: await loadOrCreateNodeKey(paths),
+        });
     await client.start();
     let closed = false;
     return {
@@ -148,6 +167,69 @@ async function unlock(g: GlobalOptions, paths: DataPaths): Promise<Account> {
 
 function peerCount(client: StatusClient): number {
   return client.owned?.node.peers().length ?? 0;
+}
+
+/** The peers asked for with --connect and --mailserver. */
+function targets(g: GlobalOptions): string[] {
+  return [...(g.connect ?? []), ...(g.mailserver ? [g.mailserver] : [])];
+}
+
+function shortEnode(enode: string): string {
+  return enode.length > 40 ? `${enode.slice(0, 24)}…${enode.slice(enode.lastIndexOf('@'))}` : enode;
+}
+
+/** Our node's envelopes: the ones we post, and the ones it hands to a peer. */
+function envelopeEvents(node: EnvelopeNode): EnvelopeEvents {
+  return {
+    onPosted(listener) {
+      const f = (envelope: { topic: Uint8Array }, hash: Uint8Array, source: { kind: string }): void => {
+        if (source.kind === 'local') listener(bytesToHex(hash), bytesToHex(envelope.topic));
+      };
+      node.on('envelope:added', f);
+      return () => node.off('envelope:added', f);
+    },
+    onTaken(listener) {
+      const f = (hash: Uint8Array): void => listener(bytesToHex(hash));
+      node.on('envelope:sent', f);
+      return () => node.off('envelope:sent', f);
+    },
+  };
+}
+
+/** Notes the envelopes our node posts from now on; `taken` resolves once a peer has taken one of them. */
+function watchTaken(node: EnvelopeNode): { readonly posted: number; taken(signal: AbortSignal, what: string): Promise<void>; stop(): void } {
+  const mine = new Set<string>();
+  let isTaken = false;
+  let wake: (() => void) | undefined;
+  const events = envelopeEvents(node);
+  const offs = [
+    events.onPosted((hash) => mine.add(hash)),
+    events.onTaken((hash) => {
+      if (!mine.has(hash)) return;
+      isTaken = true;
+      wake?.();
+    }),
+  ];
+  return {
+    get posted() {
+      return mine.size;
+    },
+    taken(signal, what) {
+      if (isTaken) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const abort = (): void => reject(new ChatCliError(CHAT_CLI_ERROR.NOT_CONNECTED, `${what}: no peer took it in time (did the peer leave?)`));
+        wake = () => {
+          signal.removeEventListener('abort', abort);
+          resolve();
+        };
+        if (signal.aborted) abort();
+        else signal.addEventListener('abort', abort, { once: true });
+      });
+    },
+    stop() {
+      for (const off of offs) off();
+    },
+  };
 }
 
 /** Resolves once a peer is connected (at once when none was asked for); throws NOT_CONNECTED after `timeoutMs`. */
@@ -236,21 +318,45 @@ function reachState(client: StatusClient, id: string, state: 'sent' | 'delivered
   });
 }
 
+/**
+ * `send`: "sent" only once a peer has taken the message (and "delivered" once acknowledged); with no
+ * peer to send to it fails (NOT_CONNECTED), unless `--offline` keeps it for the next run that connects.
+ */
 async function send(g: GlobalOptions, o: SendOptions, words: string[]): Promise<number> {
   const text = words.join(' ');
   const paths = dataPaths(resolveDataDir(g.dataDir));
+  const peers = targets(g);
+  if (o.offline && peers.length > 0) throw new ChatCliError(CHAT_CLI_ERROR.USAGE, 'send --offline does not connect: give it without --connect / --mailserver');
+  if (o.offline && o.waitDelivered) throw new ChatCliError(CHAT_CLI_ERROR.USAGE, 'send --offline cannot --wait-delivered: nothing leaves before a later run connects');
+  // Before the password is asked for (a data dir without an account still says NO_ACCOUNT).
+  if (!o.offline && peers.length === 0 && hasAccount(paths)) {
+    throw new ChatCliError(
+      CHAT_CLI_ERROR.NOT_CONNECTED,
+      'send: no peer to send to: give --connect ENODE (a status-node, or another status-chat), or --offline to queue the message for the next run that connects',
+    );
+  }
   const account = await unlock(g, paths);
-  const run = await startClient(g, paths, account);
+  const run = await startClient(g, paths, account, { offline: o.offline });
   const stopSignals = onSignals(() => void run.close().finally(() => process.exit(EXIT.FAILED)));
+  const node = run.client.owned?.node;
+  let watch: ReturnType<typeof watchTaken> | undefined;
   try {
     const timeoutMs = g.timeout * 1000;
     await waitForPeer(run.client, g, timeoutMs);
     const chatId = await resolveSendTarget(run.client, o.to);
     const chat = await run.client.chat(chatId);
     const signal = AbortSignal.timeout(timeoutMs);
+    watch = node && watchTaken(node);
     const sent = await run.client.sendMessage(chatId, text, { signal });
+    if (o.offline) {
+      process.stdout.write(o.json ? `${JSON.stringify({ id: sent.id, chatId, state: 'queued' })}\n` : `queued ${sent.id}\n`);
+      process.stderr.write('status-chat: queued: the next run of this data dir that connects (status-chat, send or listen) sends it\n');
+      return EXIT.OK;
+    }
     const wait = (state: 'sent' | 'delivered'): Promise<void> => reachState(run.client, sent.id, state, signal, g.timeout);
     await wait('sent');
+    // Sent means a peer took it, not only that our node has it (a group of one posts nothing).
+    if (watch && watch.posted > 0) await watch.taken(signal, `message ${sent.id}`);
     let state: 'sent' | 'delivered' = 'sent';
     if (o.waitDelivered && chat?.type !== 'public') {
       await wait('delivered');
@@ -260,6 +366,7 @@ async function send(g: GlobalOptions, o: SendOptions, words: string[]): Promise<
     process.stdout.write(o.json ? `${JSON.stringify({ id: sent.id, chatId, state })}\n` : `${state} ${sent.id}\n`);
     return EXIT.OK;
   } finally {
+    watch?.stop();
     stopSignals();
     await run.close();
   }
@@ -350,14 +457,24 @@ async function interactive(g: GlobalOptions): Promise<number> {
 async function chatUntilQuit(g: GlobalOptions, run: Running): Promise<number> {
   const { client, account } = run;
   const mailserverId = g.mailserver ? parseEnode(g.mailserver).id : undefined;
+  const node = client.owned?.node;
   const session = new ChatSession(client, {
     enode: () => client.owned?.overlay.enode,
     peers: () => peerCount(client),
     hasMailserver: mailserverId !== undefined,
+    envelopes: node && envelopeEvents(node),
   });
-  const node = client.owned?.node;
-  const onPeer = (p: { id: string }): void => session.notice(`connected to ${shortKey(p.id)}${p.id === mailserverId ? ' (mailserver)' : ''}`);
-  const onGone = (id: string): void => session.notice(`disconnected from ${shortKey(id)}`);
+  let everConnected = false;
+  const onPeer = (p: { id: string }): void => {
+    everConnected = true;
+    session.notice(`connected to ${shortKey(p.id)}${p.id === mailserverId ? ' (mailserver)' : ''}`);
+  };
+  const onGone = (id: string, _reason: number, joined: boolean): void => {
+    // A peer that never completed the handshake was never counted.
+    if (!joined) return;
+    session.notice(`disconnected from ${shortKey(id)}`);
+    if (peerCount(client) === 0) session.notice('the last peer left: what you send is queued until a peer connects again', 'error');
+  };
   node?.on('peer:handshake', onPeer);
   node?.on('peer:closed', onGone);
   // Peers that finished their handshake while the client was starting.
@@ -367,8 +484,18 @@ async function chatUntilQuit(g: GlobalOptions, run: Running): Promise<number> {
   // On a terminal readline reads Ctrl-C as a key (see ChatTerminal); a signal comes from outside.
   const stopSignals = onSignals(() => terminal.stop());
   session.notice(`${account.name} (${shortKey(account.publicKeyHex)}): /help lists the commands${session.current ? `; current chat ${chatLabel(session.current)}` : ''}`);
+  const asked = targets(g);
+  if (asked.length === 0 && !everConnected) {
+    session.notice(`not connected: no --connect or --mailserver given; what you send is queued until a peer connects to ${client.owned?.overlay.enode ?? 'us'}`, 'error');
+  }
+  const peerWarning = setTimeout(() => {
+    if (everConnected || asked.length === 0) return;
+    session.notice(`no peer connected within ${PEER_WARNING_MS / 1000} s (tried ${asked.map(shortEnode).join(', ')}): what you send is queued until one connects`, 'error');
+  }, PEER_WARNING_MS);
+  peerWarning.unref();
   terminal.start();
   await terminal.done;
+  clearTimeout(peerWarning);
   stopSignals();
   node?.off('peer:handshake', onPeer);
   node?.off('peer:closed', onGone);
@@ -405,6 +532,7 @@ function buildProgram(run: (p: Promise<number>) => void): Command {
         '  status-chat account new                       create the account (asks for a password)',
         '  status-chat -c ENODE -m ENODE                 chat interactively through a status-node (ENODE: its enode:// URL)',
         '  status-chat -c ENODE send --to "#status" hi   send one message and exit',
+        '  status-chat send --offline --to "#status" hi  queue it for the next run that connects',
         '  status-chat -c ENODE listen --json            print received messages as JSON lines',
         '',
         'Exit codes: 0 done, 1 failed (wrong password, no peer, timeout), 2 bad usage or no account.',
@@ -443,9 +571,13 @@ function buildProgram(run: (p: Promise<number>) => void): Command {
 
   program
     .command('send')
-    .description('connect, send TEXT, wait until it is sent (and delivered, for 1:1 and groups, with --wait-delivered), print "<state> <message id>", exit')
+    .description(
+      'connect, send TEXT, wait until a peer has taken it (and it is delivered, for 1:1 and groups, with --wait-delivered), print "<state> <message id>", exit; ' +
+        'without --connect it fails (NOT_CONNECTED) unless --offline queues the message',
+    )
     .requiredOption('--to <target>', '#channel, a 0x04… public key, or the name or id of a group of this account')
     .option('--wait-delivered', 'for 1:1 and group messages: wait for the MVDS acknowledgement', false)
+    .option('--offline', 'do not connect: store the message and print "queued <id>"; the next run of this data dir that connects sends it', false)
     .option('--json', 'print {"id","chatId","state"} instead', false)
     .argument('<text...>', 'the message')
     .exitOverride()

@@ -26,6 +26,8 @@ export const CLIENT_ERROR = {
   HISTORY_FAILED: 'HISTORY_FAILED',
   /** The operation was aborted through its AbortSignal. */
   ABORTED: 'ABORTED',
+  /** A wait (waitForPeers, waitForMessage, waitForDelivery) ran out of time (`timeoutMs`). */
+  TIMEOUT: 'TIMEOUT',
 } as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR)[keyof typeof CLIENT_ERROR];
 
@@ -62,6 +64,19 @@ export type IgnoredReason = (typeof IGNORED_REASON)[keyof typeof IGNORED_REASON]
 export function abortError(signal: AbortSignal | undefined, what: string): ClientError {
   const reason: unknown = signal?.reason;
   return new ClientError(CLIENT_ERROR.ABORTED, `${what} aborted${reason instanceof Error ? `: ${reason.message}` : ''}`, { cause: reason });
+}
+
+export function timeoutError(what: string, timeoutMs: number): ClientError {
+  return new ClientError(CLIENT_ERROR.TIMEOUT, `${what} timed out after ${timeoutMs} ms`);
+}
+
+/** setTimeout's limit: a longer wait is Infinity or an error, never a timer that fires at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A `timeoutMs` a caller gave: a positive number of ms up to MAX_TIMEOUT_MS, or Infinity. */
+export function checkTimeout(timeoutMs: number, what: string): number {
+  if (timeoutMs === Infinity || (typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) return timeoutMs;
+  throw new ClientError(CLIENT_ERROR.INVALID_ARGUMENT, `${what}: timeoutMs must be > 0 and ≤ ${MAX_TIMEOUT_MS}, or Infinity, got ${String(timeoutMs)}`);
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {

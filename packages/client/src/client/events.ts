@@ -1,4 +1,4 @@
-import { abortError } from './errors.js';
+import { abortError, timeoutError } from './errors.js';
 
 type Listener = (...args: never[]) => void;
 
@@ -94,28 +94,44 @@ export function iterateEvents<T>(subscribe: (push: (value: T) => void) => () => 
   return it;
 }
 
-/** Resolves with the first value `subscribe` pushes that satisfies `predicate`; rejects with ABORTED on `signal`. */
+/**
+ * Resolves with the first value `subscribe` pushes that satisfies `predicate`; rejects with ABORTED
+ * on `signal`, and with TIMEOUT after `timeoutMs` (default Infinity: no time limit).
+ */
 export function waitForEvent<T>(
   subscribe: (push: (value: T) => void) => () => void,
   predicate: (value: T) => boolean,
   signal: AbortSignal | undefined,
   what: string,
+  timeoutMs = Infinity,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     if (signal?.aborted) {
       reject(abortError(signal, what));
       return;
     }
-    const onAbort = (): void => {
-      unsubscribe();
-      reject(abortError(signal, what));
-    };
-    const unsubscribe = subscribe((value) => {
-      if (!predicate(value)) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let settled = false;
+    const finish = (): boolean => {
+      if (settled) return false;
+      settled = true;
       unsubscribe();
       signal?.removeEventListener('abort', onAbort);
-      resolve(value);
+      if (timer !== undefined) clearTimeout(timer);
+      return true;
+    };
+    const onAbort = (): void => {
+      if (finish()) reject(abortError(signal, what));
+    };
+    const unsubscribe = subscribe((value) => {
+      if (settled || !predicate(value)) return;
+      if (finish()) resolve(value);
     });
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => {
+        if (finish()) reject(timeoutError(what, timeoutMs));
+      }, timeoutMs);
+    }
   });
 }

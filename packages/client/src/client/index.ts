@@ -19,5 +19,8 @@ export type {
   StatusClientEvents,
   SendOptions,
   IterateOptions,
+  WaitOptions,
+  RequestHistoryOptions,
+  HistoryProgress,
   NetworkedClientOptions,
 } from './types.js';

@@ -8,10 +8,11 @@ import type { NetworkedClientOptions, OwnedResources } from './types.js';
  * the static peers and the trusted mailserver connected. Nothing is started here:
  * `StatusClient.start()` starts it and `stop()` stops it.
  */
-export function buildNetworkStack(options: Pick<NetworkedClientOptions, 'host' | 'port' | 'nodeKey' | 'staticPeers' | 'mailserver' | 'protocol'>): OwnedResources {
+export function buildNetworkStack(options: Pick<NetworkedClientOptions, 'host' | 'port' | 'localAddress' | 'nodeKey' | 'staticPeers' | 'mailserver' | 'protocol'>): OwnedResources {
   const overlay = new RlpxOverlay({
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
+    localAddress: options.localAddress,
     privateKey: options.nodeKey,
     // No Whisper/Waku packet is larger: a peer's partial frame costs at most this much memory.
     maxMessageSize: WHISPER.DEFAULT_MAX_MESSAGE_SIZE,

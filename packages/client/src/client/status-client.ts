@@ -27,6 +27,7 @@ import {
   isPublicKeyHex,
   nextClock,
   openApplicationMessage,
+  isGroupChatId,
   publicChatId,
   publicKeyFromHex,
   publicKeyToHex,
@@ -49,7 +50,7 @@ import { loadOrCreateInstallationId } from '../account/installation-id.js';
 import { StorageError } from '../errors.js';
 import { threeWordName } from '../account/three-word-name.js';
 import type { Account, ChatRecord, ClientStorage, InstallationRecord, ContactRecord, DeliveryState, MessagePage, MessagePageOptions, MessageRecord } from '../types.js';
-import { CLIENT_ERROR, ClientError, IGNORED_REASON, abortError, throwIfAborted, type IgnoredReason } from './errors.js';
+import { CLIENT_ERROR, ClientError, IGNORED_REASON, abortError, checkTimeout, throwIfAborted, timeoutError, type IgnoredReason } from './errors.js';
 import { TypedEmitter, iterateEvents, waitForEvent } from './events.js';
 import { encodeGroupEvents, foldGroup, groupEventsOf, mergeGroupEvents } from './group.js';
 import { decodeRecord, encodeRecord } from './json-codec.js';
@@ -63,15 +64,18 @@ import type {
   ClientInstallation,
   ClientMessage,
   DeliveryEvent,
+  HistoryProgress,
   IgnoredEvent,
   InstallationMetadata,
   IterateOptions,
   NetworkedClientOptions,
   OwnedResources,
   ReceivedVia,
+  RequestHistoryOptions,
   SendOptions,
   StatusClientEvents,
   StatusClientOptions,
+  WaitOptions,
 } from './types.js';
 
 const log = createDebug('status:client');
@@ -118,6 +122,8 @@ export const CLIENT_DEFAULTS = {
   POW_TARGET: 0.002,
   HISTORY_WINDOW_SECONDS: 24 * 60 * 60,
   HISTORY_PAGE_LIMIT: 100,
+  /** waitForPeers / waitForMessage / waitForDelivery give up after this long when given no signal. */
+  WAIT_TIMEOUT_MS: 30_000,
 } as const;
 
 const EMPTY = new Uint8Array(0);
@@ -143,6 +149,26 @@ interface MvdsContext {
 
 function isAccount(identity: ClientIdentity | Account): identity is Account {
   return 'chatKey' in identity;
+}
+
+const UUID_PREFIX = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-/i;
+
+/**
+ * A chat id a caller passed: one that cannot be an id at all (not a string, empty, padded), a
+ * `0x…` that is not a valid public key, or a `<uuid>-…` that is not a group id is INVALID_ARGUMENT.
+ * A well-formed id with no chat behind it is for the caller to report as UNKNOWN_CHAT.
+ */
+function checkChatId(chatId: unknown): string {
+  if (typeof chatId !== 'string' || chatId.length === 0 || chatId.trim() !== chatId) {
+    throw new ClientError(CLIENT_ERROR.INVALID_ARGUMENT, `not a chat id: ${JSON.stringify(chatId)} (a public chat name, a 0x04… key or a group id)`);
+  }
+  if (/^0x/i.test(chatId) && !isPublicKeyHex(chatId.toLowerCase())) {
+    throw new ClientError(CLIENT_ERROR.INVALID_ARGUMENT, `not a public key: ${JSON.stringify(chatId)} (a 1:1 chat id is 0x04 and 128 hex digits of a secp256k1 point)`);
+  }
+  if (UUID_PREFIX.test(chatId) && !isGroupChatId(chatId)) {
+    throw new ClientError(CLIENT_ERROR.INVALID_ARGUMENT, `not a group chat id: ${JSON.stringify(chatId)} (a lowercase UUID, "-" and the creator's 0x04… key)`);
+  }
+  return chatId;
 }
 
 function toKeyHex(key: string | Uint8Array): string {
@@ -187,6 +213,7 @@ export class StatusClient {
   private readonly contactCodeIntervalMs: number;
   private readonly historyWindowSeconds: number;
   private readonly historyPageLimit: number;
+  private readonly waitTimeoutMs: number;
   private readonly historyEnabled: boolean;
   private readonly mailserver: string | undefined;
   private readonly identityInstallationId: string | undefined;
@@ -207,6 +234,8 @@ export class StatusClient {
   private mvdsContext: MvdsContext | undefined;
   private paired: Set<string> | undefined;
   private teardown: (() => void)[] = [];
+  /** Watchers of history envelopes (p2p) while requestHistory runs: its progress counts them. */
+  private readonly historyWatchers = new Set<(m: ReceivedMessage) => void>();
 
   constructor(options: StatusClientOptions) {
     const id = options.identity;
@@ -232,6 +261,7 @@ export class StatusClient {
     this.contactCodeIntervalMs = o.contactCodeIntervalMs ?? CLIENT_DEFAULTS.CONTACT_CODE_INTERVAL_MS;
     this.historyWindowSeconds = o.historyWindowSeconds ?? CLIENT_DEFAULTS.HISTORY_WINDOW_SECONDS;
     this.historyPageLimit = o.historyPageLimit ?? CLIENT_DEFAULTS.HISTORY_PAGE_LIMIT;
+    this.waitTimeoutMs = checkTimeout(o.waitTimeoutMs ?? CLIENT_DEFAULTS.WAIT_TIMEOUT_MS, 'options.waitTimeoutMs');
     this.mailserver = options.mailserver;
     this.historyEnabled = this.transport.requestHistory !== undefined && (options.history ?? true);
     this.historyRetry = historyRetryPolicy(o);
@@ -287,17 +317,26 @@ export class StatusClient {
     return iterateEvents<V>((push) => this.on(event, ((v: V) => push(v)) as unknown as StatusClientEvents[E]), options.signal);
   }
 
+  /** The time limit of a wait: `timeoutMs` if given, else the client's default when there is no signal, else none. */
+  private waitLimit(options: WaitOptions, what: string): number {
+    if (options.timeoutMs !== undefined) return checkTimeout(options.timeoutMs, what);
+    return options.signal ? Infinity : this.waitTimeoutMs;
+  }
+
   /**
    * For a networked client (`createNetworked`): resolves once at least `count` peers have completed
    * the Whisper/Waku handshake with our node — `start()` returns when we listen, and the static peers
    * and the mailserver connect shortly after. A client on a transport passed in resolves at once.
+   * Rejects with TIMEOUT after `timeoutMs` (see {@link WaitOptions}: 30 s by default without a signal).
    */
-  async waitForPeers(count = 1, options: IterateOptions = {}): Promise<void> {
+  async waitForPeers(count = 1, options: WaitOptions = {}): Promise<void> {
+    const limit = this.waitLimit(options, 'waitForPeers');
     const node = this.owned?.node;
     if (!node) return;
     throwIfAborted(options.signal, 'waitForPeers');
     if (node.peers().length >= count) return;
     await new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const check = () => {
         if (node.peers().length < count) return;
         done();
@@ -310,20 +349,34 @@ export class StatusClient {
       const done = () => {
         node.off('peer:handshake', check);
         options.signal?.removeEventListener('abort', abort);
+        if (timer !== undefined) clearTimeout(timer);
       };
       node.on('peer:handshake', check);
       options.signal?.addEventListener('abort', abort, { once: true });
+      if (Number.isFinite(limit)) {
+        timer = setTimeout(() => {
+          done();
+          reject(timeoutError(`waitForPeers(${count}) with ${node.peers().length} peer(s)`, limit));
+        }, limit);
+      }
       check();
     });
   }
 
-  /** Resolves with the first new message that satisfies `predicate`. */
-  waitForMessage(predicate: (m: ClientMessage) => boolean, options: IterateOptions = {}): Promise<ClientMessage> {
-    return waitForEvent<ClientMessage>((push) => this.on('message', push), predicate, options.signal, 'waitForMessage');
+  /** Resolves with the first new message that satisfies `predicate`; TIMEOUT after `timeoutMs` (see {@link WaitOptions}). */
+  waitForMessage(predicate: (m: ClientMessage) => boolean, options: WaitOptions = {}): Promise<ClientMessage> {
+    let limit: number;
+    try {
+      limit = this.waitLimit(options, 'waitForMessage');
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return waitForEvent<ClientMessage>((push) => this.on('message', push), predicate, options.signal, 'waitForMessage', limit);
   }
 
-  /** Resolves once our message `messageId` reaches `state` (now or later). */
-  async waitForDelivery(messageId: string, state: DeliveryState = 'delivered', options: IterateOptions = {}): Promise<void> {
+  /** Resolves once our message `messageId` reaches `state` (now or later); TIMEOUT after `timeoutMs` (see {@link WaitOptions}). */
+  async waitForDelivery(messageId: string, state: DeliveryState = 'delivered', options: WaitOptions = {}): Promise<void> {
+    const limit = this.waitLimit(options, 'waitForDelivery');
     // An outgoing message only moves forward (pending → sent → delivered): waiting for a state is
     // satisfied by any later one too, so a fast acknowledgement cannot make a waiter miss 'sent'.
     const rank = (s: DeliveryState | undefined): number => (s === undefined ? -1 : OUTGOING_PROGRESS.indexOf(s));
@@ -332,7 +385,8 @@ export class StatusClient {
       (push) => this.on('delivery', push),
       (e) => e.messageId === messageId && reached(e.state),
       options.signal,
-      'waitForDelivery',
+      `waitForDelivery(${messageId}, '${state}')`,
+      limit,
     );
     const current = await this.storage.getMessage(messageId);
     if (reached(current?.deliveryState)) {
@@ -512,6 +566,7 @@ export class StatusClient {
     if (this.subscriptions.has(key)) return;
     const unsubscribe = this.transport.subscribe(filter, (m) => {
       if (this.status !== 'running' && this.status !== 'starting') return;
+      if (m.p2p) for (const w of this.historyWatchers) w(m);
       void this.enqueue(() => this.handleEnvelope(channel, m, chatName));
     });
     this.subscriptions.set(key, unsubscribe);
@@ -717,8 +772,12 @@ export class StatusClient {
     } catch (e) {
       throw new ClientError(CLIENT_ERROR.INVALID_ARGUMENT, (e as Error).message, { cause: e });
     }
-    let chat = await this.storage.getChat(chatId);
-    if (!chat && isPublicKeyHex(chatId.toLowerCase())) chat = await this.ensureOneToOne(chatId.toLowerCase(), true);
+    let chat = typeof chatId === 'string' ? await this.storage.getChat(chatId) : undefined;
+    if (!chat) {
+      // A malformed id is the caller's mistake (INVALID_ARGUMENT); a well-formed one we lack is UNKNOWN_CHAT.
+      checkChatId(chatId);
+      if (isPublicKeyHex(chatId.toLowerCase())) chat = await this.ensureOneToOne(chatId.toLowerCase(), true);
+    }
     if (!chat) throw new ClientError(CLIENT_ERROR.UNKNOWN_CHAT, `no chat ${JSON.stringify(chatId)}`);
     if (chat.type === 'public' && !chat.joined) throw new ClientError(CLIENT_ERROR.UNKNOWN_CHAT, `public chat ${JSON.stringify(chatId)} is not joined`);
     const base = (clock: bigint, timestamp: number): ChatMessage => ({
@@ -1380,6 +1439,9 @@ export class StatusClient {
   private async groupEvent(chatId: string, type: number, fields: { members?: string[]; name?: string }, options: IterateOptions): Promise<ClientChat> {
     this.assertRunning();
     throwIfAborted(options.signal, 'group update');
+    if (typeof chatId !== 'string' || !isGroupChatId(chatId)) {
+      throw new ClientError(CLIENT_ERROR.INVALID_ARGUMENT, `not a group chat id: ${JSON.stringify(chatId)} (a lowercase UUID, "-" and the creator's 0x04… key)`);
+    }
     const chat = await this.storage.getChat(chatId);
     if (!chat || chat.type !== 'private-group') throw new ClientError(CLIENT_ERROR.UNKNOWN_CHAT, `no group ${JSON.stringify(chatId)}`);
     const state = foldGroup(chatId, groupEventsOf(chat)).state;
@@ -1686,9 +1748,11 @@ export class StatusClient {
   /**
    * Asks the transport's mailserver for the history of `topics`, from where the last request for each
    * topic ended (or `historyWindowSeconds` back), paging through cursors; remembers the new upper bound per topic.
-   * Resolves with the number of pages once every envelope delivered has been processed.
+   * Resolves with the number of pages once every envelope delivered has been processed. Progress
+   * (pages, envelopes, the oldest send time reached) goes to `onProgress` and the 'history-progress'
+   * event after each page, and once more with `done: true` at the end.
    */
-  async requestHistory(topics: readonly Topic[], options: IterateOptions = {}): Promise<number> {
+  async requestHistory(topics: readonly Topic[], options: RequestHistoryOptions = {}): Promise<number> {
     const request = this.transport.requestHistory?.bind(this.transport);
     if (!request) return 0;
     const to = Math.floor(this.now() / 1000);
@@ -1699,25 +1763,49 @@ export class StatusClient {
       if (from >= to) continue;
       groups.set(from, [...(groups.get(from) ?? []), t]);
     }
-    let pages = 0;
-    for (const [from, group] of groups) {
-      let cursor: Uint8Array | undefined;
-      do {
-        throwIfAborted(options.signal, 'requestHistory');
-        if (this.status === 'stopped') return pages;
-        try {
-          const res = await request({ from, to, topics: group, limit: this.historyPageLimit, cursor, peerId: this.mailserver });
-          cursor = res.cursor && res.cursor.length > 0 ? res.cursor : undefined;
-          pages++;
-        } catch (e) {
-          throw new ClientError(CLIENT_ERROR.HISTORY_FAILED, `history of ${group.length} topic(s) from ${from} to ${to}: ${(e as Error).message}`, { cause: e });
-        }
-      } while (cursor);
-      // What the mailserver pushed is processed (stored, shown) before the range counts as fetched.
-      await this.enqueue(async () => undefined, true);
-      for (const t of group) await this.storage.kvPut(CLIENT_NS.HISTORY, bytesToHex(t), utf8ToBytes(String(to)));
+    if (groups.size === 0) return 0;
+    const asked = new Set([...groups.values()].flat().map((t) => bytesToHex(t)));
+    const progress: HistoryProgress = { topics: asked.size, pages: 0, envelopes: 0, oldestTimestamp: undefined, from: Math.min(...groups.keys()), to, done: false };
+    const seen = new Set<string>();
+    const watch = (m: ReceivedMessage): void => {
+      if (!asked.has(bytesToHex(m.topic))) return;
+      const hash = bytesToHex(m.hash);
+      if (seen.has(hash)) return;
+      seen.add(hash);
+      progress.envelopes++;
+      if (progress.oldestTimestamp === undefined || m.sent < progress.oldestTimestamp) progress.oldestTimestamp = m.sent;
+    };
+    const report = (): void => {
+      const p = { ...progress };
+      this.emitter.emit('history-progress', p);
+      options.onProgress?.({ ...p });
+    };
+    this.historyWatchers.add(watch);
+    try {
+      for (const [from, group] of groups) {
+        let cursor: Uint8Array | undefined;
+        do {
+          throwIfAborted(options.signal, 'requestHistory');
+          if (this.status === 'stopped') return progress.pages;
+          try {
+            const res = await request({ from, to, topics: group, limit: this.historyPageLimit, cursor, peerId: this.mailserver });
+            cursor = res.cursor && res.cursor.length > 0 ? res.cursor : undefined;
+            progress.pages++;
+          } catch (e) {
+            throw new ClientError(CLIENT_ERROR.HISTORY_FAILED, `history of ${group.length} topic(s) from ${from} to ${to}: ${(e as Error).message}`, { cause: e });
+          }
+          report();
+        } while (cursor);
+        // What the mailserver pushed is processed (stored, shown) before the range counts as fetched.
+        await this.enqueue(async () => undefined, true);
+        for (const t of group) await this.storage.kvPut(CLIENT_NS.HISTORY, bytesToHex(t), utf8ToBytes(String(to)));
+      }
+    } finally {
+      this.historyWatchers.delete(watch);
     }
-    return pages;
+    progress.done = true;
+    report();
+    return progress.pages;
   }
 }
 

@@ -47,6 +47,11 @@ export interface StatusClientTiming {
   historyRetryInitialMs?: number;
   historyRetryMaxMs?: number;
   historyRetryJitter?: number;
+  /**
+   * How long `waitForPeers`, `waitForMessage` and `waitForDelivery` wait when the call gives neither
+   * `timeoutMs` nor a `signal` (default 30000 ms, `CLIENT_DEFAULTS.WAIT_TIMEOUT_MS`); `Infinity` waits for ever.
+   */
+  waitTimeoutMs?: number;
 }
 
 export interface StatusClientOptions {
@@ -151,6 +156,25 @@ export interface StatusClientEvents {
   ignored: (event: IgnoredEvent) => void;
   /** Something failed: undecryptable or forged input, storage or transport failures. The client keeps running. */
   error: (error: ClientError) => void;
+  /** A mailserver history request moved on: after each page, and once more (`done`) when all of it is processed. */
+  'history-progress': (progress: HistoryProgress) => void;
+}
+
+/** How far a `requestHistory` has got. */
+export interface HistoryProgress {
+  /** Topics asked for (those already fetched up to now are skipped). */
+  topics: number;
+  /** Pages the mailserver has answered so far. */
+  pages: number;
+  /** History envelopes received so far for these topics (our filters opened them; duplicates counted once). */
+  envelopes: number;
+  /** Unix seconds: the oldest send time among those envelopes (mailservers page from newest to oldest), or undefined before the first. */
+  oldestTimestamp: number | undefined;
+  /** The time range asked for, Unix seconds (`from` is the earliest of the topics' starts). */
+  from: number;
+  to: number;
+  /** True once every page is in and every envelope processed (stored, shown). */
+  done: boolean;
 }
 
 export interface SendOptions {
@@ -163,11 +187,26 @@ export interface IterateOptions {
   signal?: AbortSignal;
 }
 
+export interface WaitOptions extends IterateOptions {
+  /**
+   * Reject with a ClientError TIMEOUT after this many ms; `Infinity` waits until `signal` (if any)
+   * aborts. Default: the client's `waitTimeoutMs` (30 s) when no `signal` is given, else no time limit.
+   */
+  timeoutMs?: number;
+}
+
+export interface RequestHistoryOptions extends IterateOptions {
+  /** Called after each page and at the end (`done`), as the 'history-progress' event is. A throw rejects the request. */
+  onProgress?: (progress: HistoryProgress) => void;
+}
+
 export interface NetworkedClientOptions extends Omit<StatusClientOptions, 'transport' | 'owned' | 'mailserver' | 'history'> {
   /** Listen address (default 127.0.0.1). */
   host?: string;
   /** Listen port (default 0: chosen by the OS). */
   port?: number;
+  /** Local address our dials leave from (default: the OS's choice). */
+  localAddress?: string;
   /** Node key of the RLPx overlay (default: a new one). */
   nodeKey?: Uint8Array;
   /** Peers always kept connected (enode URLs). */

@@ -1,5 +1,11 @@
-import type { Database } from 'better-sqlite3';
 import { STORAGE_ERROR, StorageError } from '../errors.js';
+
+/** What a migration needs of a connection: better-sqlite3 and its multiple-ciphers build both fit. */
+export interface Database {
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  exec(source: string): unknown;
+  transaction(fn: () => void): { immediate(): void };
+}
 
 /** One schema step; `version` is the PRAGMA user_version after it. */
 export interface Migration {

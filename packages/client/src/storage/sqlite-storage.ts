@@ -1,5 +1,8 @@
-import BetterSqlite3 from 'better-sqlite3';
+import { closeSync, existsSync, fsyncSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3-multiple-ciphers';
 import createDebug from 'debug';
+import { bytesToHex } from '@status-stack/crypto';
 import { STORAGE_ERROR, StorageError, type StorageErrorCode } from '../errors.js';
 import type {
   AccountRecord,
@@ -13,6 +16,7 @@ import type {
   SqliteStorageOptions,
 } from '../types.js';
 import { migrate } from './migrations.js';
+import { ensurePrivateFile, tightenIfExists } from './private-files.js';
 import { LockedStorage, type StorageOps } from './storage-base.js';
 
 const log = createDebug('status:client:storage');
@@ -348,22 +352,155 @@ class SqliteOps implements StorageOps {
 }
 
 /**
- * `ClientStorage` in one SQLite file per account (better-sqlite3): WAL journal, schema
- * migrations by PRAGMA user_version, every multi-write in one transaction.
+ * How the file is encrypted when a key is given: SQLCipher 4's page format (SQLite3 Multiple
+ * Ciphers' `sqlcipher` scheme, `legacy = 4`): AES-256-CBC per 4096-byte page with a random IV and
+ * an HMAC-SHA512 tag per page, a random 16-byte salt in the first page, no plaintext header. The
+ * key is raw (`PRAGMA key = "x'…'"`), so SQLCipher's own PBKDF2 (256,000 iterations) never runs:
+ * the password's one slow KDF is the key store's scrypt. status-go encrypts its database with SQLCipher too.
+ */
+export const STORAGE_CIPHER = { cipher: 'sqlcipher', legacy: 4, pageSize: 4096, kdf: 'none (raw 32-byte key)', hmac: 'HMAC-SHA512' } as const;
+
+/** Length of the raw key of an encrypted database. */
+export const STORAGE_KEY_LENGTH = 32;
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+const isFilePath = (path: string): boolean => path !== '' && path !== ':memory:';
+
+/** Keys a fresh connection: must run before anything reads the file. */
+function applyKey(db: Db, key: Uint8Array): void {
+  db.pragma(`cipher = '${STORAGE_CIPHER.cipher}'`);
+  db.pragma(`legacy = ${STORAGE_CIPHER.legacy}`);
+  db.pragma(`key = "x'${bytesToHex(key)}'"`);
+}
+
+/** True when `path` is a plain (unencrypted) SQLite file: its first 16 bytes are SQLite's magic. */
+function isPlainDatabase(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(SQLITE_HEADER);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncPath(path: string): void {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename has happened all the same.
+  }
+}
+
+/**
+ * Encrypts a plain database in place, crash-safely: the plain file is brought to the current schema
+ * and checkpointed; a new encrypted file beside it (0600) gets the same schema and every row, in one
+ * transaction; then it is renamed over the plain file. A crash before the rename leaves the plain file
+ * as it was (the next open starts over); after it, the encrypted one. The plain bytes may survive in
+ * free blocks of the file system: see docs/client.md.
+ */
+function encryptPlainDatabase(path: string, key: Uint8Array, timeout: number): void {
+  const tmp = `${path}.encrypting`;
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(tmp + suffix, { force: true });
+  const plain = new BetterSqlite3(path, { timeout });
+  try {
+    plain.pragma('locking_mode = EXCLUSIVE');
+    migrate(plain);
+    plain.pragma('wal_checkpoint(TRUNCATE)');
+    // Leaves WAL mode: the -wal file goes, and the plain file is self-contained.
+    plain.pragma('journal_mode = DELETE');
+  } finally {
+    plain.close();
+  }
+  ensurePrivateFile(tmp);
+  const enc = new BetterSqlite3(tmp, { timeout });
+  let tables: string[];
+  try {
+    applyKey(enc, key);
+    migrate(enc);
+    enc.prepare("ATTACH DATABASE ? AS plain KEY ''").run(path);
+    tables = enc
+      .prepare("SELECT name FROM plain.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+      .pluck()
+      .all() as string[];
+    enc.transaction(() => {
+      for (const t of tables) {
+        const q = `"${t.replaceAll('"', '""')}"`;
+        enc.exec(`DELETE FROM main.${q}; INSERT INTO main.${q} SELECT * FROM plain.${q}`);
+      }
+    }).immediate();
+    enc.exec('DETACH DATABASE plain');
+  } catch (err) {
+    enc.close();
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  enc.close();
+  fsyncPath(tmp);
+  for (const suffix of ['-wal', '-shm', '-journal']) rmSync(path + suffix, { force: true });
+  renameSync(tmp, path);
+  fsyncPath(dirname(path));
+  log('encrypted the plain database %s in place (%d tables)', path, tables.length);
+}
+
+/**
+ * `ClientStorage` in one SQLite file per account (better-sqlite3, SQLite3 Multiple Ciphers build):
+ * WAL journal, schema migrations by PRAGMA user_version, every multi-write in one transaction;
+ * with `options.key`, the whole file (and its WAL) encrypted. The file and its -wal/-journal are 0600.
  */
 export class SqliteStorage extends LockedStorage {
   readonly path: string;
+  /** Whether the file is encrypted (opened with a key). */
+  readonly encrypted: boolean;
 
-  private constructor(ops: SqliteOps, path: string) {
+  private constructor(ops: SqliteOps, path: string, encrypted: boolean) {
     super(ops);
     this.path = path;
+    this.encrypted = encrypted;
   }
 
-  /** Opens (creating if needed) and migrates the database at `path`. */
+  /**
+   * Opens (creating if needed) and migrates the database at `path`. With `options.key`: a new file
+   * is created encrypted, a plain one is encrypted in place first (not when read-only: it is then
+   * read as it is), and a key that does not open the file fails with WRONG_KEY.
+   */
   static open(path: string, options: SqliteStorageOptions = {}): SqliteStorage {
     let db: Db | undefined;
+    const readonly = options.readonly ?? false;
+    const timeout = options.busyTimeoutMs ?? 5000;
+    let key = options.key;
     try {
-      db = new BetterSqlite3(path, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 5000 });
+      if (key !== undefined && key.length !== STORAGE_KEY_LENGTH) {
+        throw new StorageError(STORAGE_ERROR.INVALID_ARGUMENT, `the storage key must be ${STORAGE_KEY_LENGTH} bytes, got ${key.length}`);
+      }
+      if (key !== undefined && !isFilePath(path)) {
+        throw new StorageError(STORAGE_ERROR.INVALID_ARGUMENT, `a key encrypts a database file; ${JSON.stringify(path)} is not one (SQLite cannot key an in-memory database)`);
+      }
+      if (isFilePath(path)) {
+        // SQLite would create the file 0644 under umask 022 and give its -wal/-shm/-journal the same mode.
+        if (readonly) {
+          if (!existsSync(path)) throw new StorageError(STORAGE_ERROR.IO, `cannot open ${path}: no such file`);
+        } else {
+          ensurePrivateFile(path);
+          for (const suffix of ['-wal', '-shm', '-journal']) tightenIfExists(path + suffix);
+        }
+        if (key !== undefined && isPlainDatabase(path)) {
+          if (readonly) key = undefined;
+          else encryptPlainDatabase(path, key, timeout);
+        }
+      }
+      db = new BetterSqlite3(path, { readonly, timeout });
+      if (key !== undefined) applyKey(db, key);
       if (options.exclusive ?? true) db.pragma('locking_mode = EXCLUSIVE');
       if (!options.readonly) {
         const mode = db.pragma('journal_mode = WAL', { simple: true });
@@ -375,8 +512,8 @@ export class SqliteStorage extends LockedStorage {
       // A damaged file often opens fine and fails on first read: make it fail here, with a code.
       db.pragma('schema_version', { simple: true });
       if (!options.readonly) migrate(db);
-      const storage = new SqliteStorage(new SqliteOps(db), path);
-      log('opened %s', path);
+      const storage = new SqliteStorage(new SqliteOps(db), path, key !== undefined);
+      log('opened %s%s', path, key !== undefined ? ' (encrypted)' : '');
       return storage;
     } catch (err) {
       try {
@@ -384,7 +521,26 @@ export class SqliteStorage extends LockedStorage {
       } catch {
         // The open error is the one to report.
       }
-      throw toStorageError(err, `opening ${path}`);
+      throw openError(err, path, key !== undefined);
     }
   }
+}
+
+function openError(err: unknown, path: string, keyed: boolean): unknown {
+  if (err instanceof BetterSqlite3.SqliteError && err.code === 'SQLITE_NOTADB') {
+    if (keyed) {
+      return new StorageError(
+        STORAGE_ERROR.WRONG_KEY,
+        `the key does not open ${path}: it was encrypted under another key (another password or key store, e.g. an account recovered anew), or its first page is damaged`,
+        { cause: err },
+      );
+    }
+    return new StorageError(STORAGE_ERROR.CORRUPT, `${path} is not a database: damaged, or encrypted (open it with its key)`, { cause: err });
+  }
+  if (err instanceof StorageError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    return new StorageError(STORAGE_ERROR.IO, `cannot open ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return toStorageError(err, `opening ${path}`);
 }

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `status-chat` bin: the build of an installed package, the TypeScript sources in a checkout (see launch.js).
+import { launch } from './launch.js';
+
+await launch('status-chat');
