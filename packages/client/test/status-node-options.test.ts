@@ -158,3 +158,27 @@ describe('startStatusNode(options)', () => {
     expect(logged).toEqual([]);
   });
 });
+
+describe('--node-key in a folder that does not exist', () => {
+  it('is an error (a typo must not become a new identity) unless --create is given', async () => {
+    const { stat } = await import('node:fs/promises');
+    const { loadOrCreateNodeKey, parseNodeOptions } = await import('../src/cli/node-config.js');
+    const dir = await mkdtemp(join(tmpdir(), 'node-key-'));
+    try {
+      const typo = join(dir, 'nosuch', 'dir', 'key');
+      const strict = parseNodeOptions({ dataDir: dir, nodeKey: typo });
+      expect(strict.nodeKey).toMatchObject({ kind: 'file', createDir: false });
+      await expect(loadOrCreateNodeKey(typo, { createDir: false })).rejects.toMatchObject({ code: 'NODE_KEY_IO', message: expect.stringMatching(/does not exist.*--create/) });
+      await expect(stat(join(dir, 'nosuch'))).rejects.toMatchObject({ code: 'ENOENT' });
+      const created = parseNodeOptions({ dataDir: dir, nodeKey: typo, create: true });
+      expect(created.nodeKey).toMatchObject({ kind: 'file', createDir: true });
+      const k = await loadOrCreateNodeKey(typo, { createDir: true });
+      expect(k.created).toBe(true);
+      expect((await stat(typo)).mode & 0o777).toBe(0o600);
+      // An existing folder still gets a new key file, as before.
+      expect((await loadOrCreateNodeKey(join(dir, 'key2'), { createDir: false })).created).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

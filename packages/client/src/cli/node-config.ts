@@ -2,6 +2,7 @@
 // describes (RLPx overlay → Whisper v6 and/or Waku v1, bridged when both → optional mailserver
 // with a SQLite or PostgreSQL archive → peer pool with static/bootstrap peers and discovery).
 // `startStatusNode` is what the executable runs and what tests call in-process.
+import { existsSync } from 'node:fs';
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
@@ -90,7 +91,8 @@ export const NODE_DEFAULTS = {
   LOG_LEVEL: 'info',
 } as const;
 
-export type NodeKeySource = { kind: 'file'; path: string } | { kind: 'hex'; privateKey: Uint8Array };
+/** `createDir: false`: a missing folder is an error (a typo in `--node-key` must not become a new identity). */
+export type NodeKeySource = { kind: 'file'; path: string; createDir?: boolean } | { kind: 'hex'; privateKey: Uint8Array };
 export type ArchiveConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 export type DiscoveryConfig = { kind: 'dns'; url: string } | { kind: 'discv5' };
 
@@ -135,6 +137,8 @@ export interface RawNodeOptions {
   listen?: string;
   announceHost?: string;
   nodeKey?: string;
+  /** With `nodeKey`: create its folder when missing (else that is an error). */
+  create?: boolean;
   nodeKeyHex?: string;
   whisper?: boolean;
   waku?: boolean;
@@ -339,7 +343,7 @@ export function parseNodeOptions(raw: RawNodeOptions): StatusNodeConfig {
   if (raw.nodeKeyHex !== undefined) nodeKey = { kind: 'hex', privateKey: parseNodeKeyHex(raw.nodeKeyHex, '--node-key-hex') };
   else if (raw.nodeKey !== undefined) {
     if (raw.nodeKey.trim() === '') throw new NodeConfigError(NODE_CONFIG_ERROR.INVALID_NODE_KEY, '--node-key needs a file path');
-    nodeKey = { kind: 'file', path: resolve(raw.nodeKey) };
+    nodeKey = { kind: 'file', path: resolve(raw.nodeKey), createDir: raw.create === true };
   } else nodeKey = { kind: 'file', path: join(dataDir, NODE_DEFAULTS.NODE_KEY_FILE) };
 
   const whisperFlag = raw.whisper === true;
@@ -595,6 +599,7 @@ export function createStatusNodeCommand(): Command {
     .addOption(
       new Option('--node-key <file>', `file holding the node's private key (64 hex characters); created with mode 0600 if missing, so the enode stays the same across restarts (default: <data-dir>/${NODE_DEFAULTS.NODE_KEY_FILE})`),
     )
+    .addOption(new Option('--create', "with --node-key: create the key file's folder when it does not exist (without it, a missing folder is an error)"))
     .addOption(new Option('--node-key-hex <hex>', 'the node key given directly as hex (tests and throwaway nodes; visible in the process list)').conflicts('nodeKey'))
     .addOption(new Option('--whisper', 'run Whisper v6 (shh/6); with --waku as well, the node bridges the two networks'))
     .addOption(new Option('--waku', 'run Waku v1 (waku/1, accepting waku/0 peers); the default when neither --whisper nor --waku is given'))
@@ -649,7 +654,10 @@ export function parseStatusNodeArgv(argv: readonly string[], command: Command = 
  * Reads the node key from `path`, or creates one there (mode 0600, directory created) when the
  * file does not exist. Throws NodeConfigError INVALID_NODE_KEY / NODE_KEY_IO.
  */
-export async function loadOrCreateNodeKey(path: string): Promise<{ privateKey: Uint8Array; created: boolean; warning?: string }> {
+export async function loadOrCreateNodeKey(
+  path: string,
+  options: { createDir?: boolean } = {},
+): Promise<{ privateKey: Uint8Array; created: boolean; warning?: string }> {
   let text: string | undefined;
   try {
     text = await readFile(path, 'utf8');
@@ -670,13 +678,19 @@ export async function loadOrCreateNodeKey(path: string): Promise<{ privateKey: U
     return { privateKey, created: false, warning };
   }
   const privateKey = generatePrivateKey();
+  if (options.createDir === false && !existsSync(dirname(path))) {
+    throw new NodeConfigError(
+      NODE_CONFIG_ERROR.NODE_KEY_IO,
+      `node key ${path}: its folder ${dirname(path)} does not exist (a mistyped path would become a new identity); create it, or pass --create`,
+    );
+  }
   try {
     mkdirPrivate(dirname(path));
     // 'wx': never overwrite a key another process created meanwhile.
     await writeFile(path, `${bytesToHex(privateKey)}\n`, { mode: 0o600, flag: 'wx' });
     await chmod(path, 0o600);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateNodeKey(path);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateNodeKey(path, options);
     throw new NodeConfigError(NODE_CONFIG_ERROR.NODE_KEY_IO, `cannot create node key ${path}: ${(e as Error).message}`, { cause: e });
   }
   return { privateKey, created: true };
@@ -772,7 +786,7 @@ export async function startStatusNode(nodeOptions: StatusNodeOptions = {}, optio
     let privateKey: Uint8Array;
     if (config.nodeKey.kind === 'hex') privateKey = config.nodeKey.privateKey;
     else {
-      const k = await loadOrCreateNodeKey(config.nodeKey.path);
+      const k = await loadOrCreateNodeKey(config.nodeKey.path, { createDir: config.nodeKey.createDir ?? true });
       privateKey = k.privateKey;
       if (k.warning) log('warn', k.warning);
       log('info', `${k.created ? 'created' : 'loaded'} node key ${config.nodeKey.path}`);
