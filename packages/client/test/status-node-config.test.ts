@@ -78,7 +78,7 @@ describe('status-node options → config', () => {
     const key = generatePrivateKey();
     const c = parseNodeOptions({ nodeKeyHex: `0x${bytesToHex(key)}` });
     expect(c.nodeKey).toEqual({ kind: 'hex', privateKey: key });
-    expect(parseNodeOptions({ nodeKey: 'keys/nk' }).nodeKey).toEqual({ kind: 'file', path: resolve('keys/nk') });
+    expect(parseNodeOptions({ nodeKey: 'keys/nk' }).nodeKey).toEqual({ kind: 'file', path: resolve('keys/nk'), createDir: false });
     expectCode({ nodeKeyHex: 'abcd' }, NODE_CONFIG_ERROR.INVALID_NODE_KEY, '"abcd"');
     expectCode({ nodeKeyHex: '00'.repeat(32) }, NODE_CONFIG_ERROR.INVALID_NODE_KEY, 'not a valid secp256k1');
     // The curve order n itself is not a private key.
