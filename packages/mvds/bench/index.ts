@@ -95,7 +95,7 @@ for (const loss of [0, 0.3]) {
 }
 console.log('');
 
-// ---- 2. Codec: our hand-written protobuf codec vs protobufjs reflection, same schema ----
+// ---- 2. Codec: our generated static code (through the runtime) vs protobufjs reflection, same schema ----
 
 const root = protobuf.parse(readFileSync(new URL('../proto/mvds.proto', import.meta.url), 'utf8')).root;
 const PayloadType = root.lookupType('vac.mvds.Payload');

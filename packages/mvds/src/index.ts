@@ -1,8 +1,5 @@
 export { MVDS_ERROR, MvdsError, type MvdsErrorCode } from './errors.js';
 export {
-  PAYLOAD_FIELD,
-  MESSAGE_FIELD,
-  METADATA_FIELD,
   MESSAGE_ID_LENGTH,
   GROUP_ID_LENGTH,
   PAYLOAD_ID_COST,

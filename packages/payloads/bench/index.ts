@@ -8,8 +8,10 @@ import {
   APPLICATION_MESSAGE_TYPE,
   CONTENT_TYPE,
   MESSAGE_TYPE,
+  decodeApplicationMetadataMessage,
   decodeChatMessage,
   emptyChatMessage,
+  encodeApplicationMetadataMessage,
   encodeChatMessage,
   receiveApplicationMessage,
   wrapApplicationMessage,
@@ -84,6 +86,11 @@ for (const name of backends) {
     row('protobuf encode ChatMessage', enc, 'protobufjs 8 encode (reflection)', pbEnc);
     const [dec, pbDec] = pair(() => decodeChatMessage(payload), () => pbChat.decode(payload), 1200);
     row('protobuf decode ChatMessage', dec, 'protobufjs 8 decode (reflection)', pbDec);
+    const amm = decodeApplicationMetadataMessage(wrapped.bytes);
+    const [ammEnc, ammEnc2] = pair(() => encodeApplicationMetadataMessage(amm), () => pbChat.encode(pbPlain).finish(), 1200);
+    row('protobuf encode AppMetadataMessage', ammEnc, 'protobufjs 8 encode (reflection)', ammEnc2);
+    const [ammDec, ammDec2] = pair(() => decodeApplicationMetadataMessage(wrapped.bytes), () => pbChat.decode(payload), 1200);
+    row('protobuf decode AppMetadataMessage', ammDec, 'protobufjs 8 decode (reflection)', ammDec2);
   }
 }
 useBackend(original);

@@ -1,7 +1,10 @@
 import { bytesToHex, concatBytes, getPublicKey, keccak256, normalizePublicKey, recoverPublicKey, sign, SIGNATURE_LENGTH } from '@status-stack/crypto';
 import { PAYLOAD_ERROR, PayloadError } from './errors.js';
-import { decodeMessage, encodeMessage, type MessageSpec, type WithUnknownFields } from './protobuf-wire.js';
+import { statusstack } from '../generated/codec.generated.js';
+import { decode, encode, type AssertTrue, type SameFields, type WithUnknownFields } from './protobuf.js';
 import type { OpenOptions } from './types.js';
+
+const pb = statusstack.payloads;
 
 /** `ApplicationMetadataMessage.Type` of status-go v0.62.18. */
 export const APPLICATION_MESSAGE_TYPE = {
@@ -40,21 +43,14 @@ export interface ApplicationMetadataMessage extends WithUnknownFields {
   type: number;
 }
 
-export const APPLICATION_METADATA_MESSAGE_SPEC: MessageSpec = {
-  name: 'ApplicationMetadataMessage',
-  fields: [
-    { no: 1, name: 'signature', kind: 'bytes' },
-    { no: 2, name: 'payload', kind: 'bytes' },
-    { no: 3, name: 'type', kind: 'enum' },
-  ],
-};
+type _Fields = AssertTrue<SameFields<ApplicationMetadataMessage, statusstack.payloads.ApplicationMetadataMessage.$Properties>>;
 
 export function encodeApplicationMetadataMessage(message: ApplicationMetadataMessage): Uint8Array {
-  return encodeMessage(APPLICATION_METADATA_MESSAGE_SPEC, message);
+  return encode(pb.ApplicationMetadataMessage, message);
 }
 
 export function decodeApplicationMetadataMessage(bytes: Uint8Array): ApplicationMetadataMessage {
-  return decodeMessage<ApplicationMetadataMessage>(APPLICATION_METADATA_MESSAGE_SPEC, bytes);
+  return decode<ApplicationMetadataMessage>(pb.ApplicationMetadataMessage, bytes);
 }
 
 /** The digest status-go signs for a payload: keccak256(payload). */

@@ -1,6 +1,9 @@
 import { PAYLOAD_ERROR, PayloadError } from './errors.js';
-import { decodeMessage, encodeMessage, type MessageSpec, type WithUnknownFields } from './protobuf-wire.js';
+import { statusstack } from '../generated/codec.generated.js';
+import { decode, encode, type AssertTrue, type SameFields, type WithUnknownFields } from './protobuf.js';
 import { validateClockValue } from './clock.js';
+
+const pb = statusstack.payloads;
 
 /** The kind of chat a message belongs to (enums.proto `MessageType`). */
 export const MESSAGE_TYPE = {
@@ -75,54 +78,18 @@ export interface ChatMessage extends WithUnknownFields {
   audio?: AudioMessage;
 }
 
-export const STICKER_MESSAGE_SPEC: MessageSpec = {
-  name: 'StickerMessage',
-  fields: [
-    { no: 1, name: 'hash', kind: 'string' },
-    { no: 2, name: 'pack', kind: 'int32' },
-  ],
-};
-
-export const IMAGE_MESSAGE_SPEC: MessageSpec = {
-  name: 'ImageMessage',
-  fields: [
-    { no: 1, name: 'payload', kind: 'bytes' },
-    { no: 2, name: 'type', kind: 'enum' },
-  ],
-};
-
-export const AUDIO_MESSAGE_SPEC: MessageSpec = {
-  name: 'AudioMessage',
-  fields: [
-    { no: 1, name: 'payload', kind: 'bytes' },
-    { no: 2, name: 'type', kind: 'enum' },
-    { no: 3, name: 'durationMs', kind: 'uint64' },
-  ],
-};
-
-export const CHAT_MESSAGE_SPEC: MessageSpec = {
-  name: 'ChatMessage',
-  fields: [
-    { no: 1, name: 'clock', kind: 'uint64' },
-    { no: 2, name: 'timestamp', kind: 'uint64' },
-    { no: 3, name: 'text', kind: 'string' },
-    { no: 4, name: 'responseTo', kind: 'string' },
-    { no: 5, name: 'ensName', kind: 'string' },
-    { no: 6, name: 'chatId', kind: 'string' },
-    { no: 7, name: 'messageType', kind: 'enum' },
-    { no: 8, name: 'contentType', kind: 'enum' },
-    { no: 9, name: 'sticker', kind: 'message', message: () => STICKER_MESSAGE_SPEC, oneof: 'payload' },
-    { no: 10, name: 'image', kind: 'message', message: () => IMAGE_MESSAGE_SPEC, oneof: 'payload' },
-    { no: 11, name: 'audio', kind: 'message', message: () => AUDIO_MESSAGE_SPEC, oneof: 'payload' },
-  ],
-};
+type _Fields =
+  | AssertTrue<SameFields<StickerMessage, statusstack.payloads.StickerMessage.$Properties>>
+  | AssertTrue<SameFields<ImageMessage, statusstack.payloads.ImageMessage.$Properties>>
+  | AssertTrue<SameFields<AudioMessage, statusstack.payloads.AudioMessage.$Properties>>
+  | AssertTrue<SameFields<ChatMessage, statusstack.payloads.ChatMessage.$Properties>>;
 
 export function encodeChatMessage(message: ChatMessage): Uint8Array {
-  return encodeMessage(CHAT_MESSAGE_SPEC, message);
+  return encode(pb.ChatMessage, message);
 }
 
 export function decodeChatMessage(bytes: Uint8Array): ChatMessage {
-  return decodeMessage<ChatMessage>(CHAT_MESSAGE_SPEC, bytes);
+  return decode<ChatMessage>(pb.ChatMessage, bytes);
 }
 
 /** A ChatMessage with every field at its proto3 default, to spread overrides into. */

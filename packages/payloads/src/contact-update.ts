@@ -1,4 +1,7 @@
-import { decodeMessage, encodeMessage, type MessageSpec, type WithUnknownFields } from './protobuf-wire.js';
+import { statusstack } from '../generated/codec.generated.js';
+import { decode, encode, type AssertTrue, type SameFields, type WithUnknownFields } from './protobuf.js';
+
+const pb = statusstack.payloads;
 
 export interface ContactUpdate extends WithUnknownFields {
   clock: bigint;
@@ -7,19 +10,12 @@ export interface ContactUpdate extends WithUnknownFields {
   profileImage: string;
 }
 
-export const CONTACT_UPDATE_SPEC: MessageSpec = {
-  name: 'ContactUpdate',
-  fields: [
-    { no: 1, name: 'clock', kind: 'uint64' },
-    { no: 2, name: 'ensName', kind: 'string' },
-    { no: 3, name: 'profileImage', kind: 'string' },
-  ],
-};
+type _Fields = AssertTrue<SameFields<ContactUpdate, statusstack.payloads.ContactUpdate.$Properties>>;
 
 export function encodeContactUpdate(message: ContactUpdate): Uint8Array {
-  return encodeMessage(CONTACT_UPDATE_SPEC, message);
+  return encode(pb.ContactUpdate, message);
 }
 
 export function decodeContactUpdate(bytes: Uint8Array): ContactUpdate {
-  return decodeMessage<ContactUpdate>(CONTACT_UPDATE_SPEC, bytes);
+  return decode<ContactUpdate>(pb.ContactUpdate, bytes);
 }

@@ -1,7 +1,10 @@
 import { PAYLOAD_ERROR, PayloadError } from './errors.js';
 import { MESSAGE_TYPE } from './chat-message.js';
 import { validateClockValue } from './clock.js';
-import { decodeMessage, encodeMessage, type MessageSpec, type WithUnknownFields } from './protobuf-wire.js';
+import { statusstack } from '../generated/codec.generated.js';
+import { decode, encode, type AssertTrue, type SameFields, type WithUnknownFields } from './protobuf.js';
+
+const pb = statusstack.payloads;
 
 export const EMOJI_REACTION_TYPE = {
   UNKNOWN_EMOJI_REACTION_TYPE: 0,
@@ -27,20 +30,10 @@ export interface EmojiReaction extends WithUnknownFields {
   retracted: boolean;
 }
 
-export const EMOJI_REACTION_SPEC: MessageSpec = {
-  name: 'EmojiReaction',
-  fields: [
-    { no: 1, name: 'clock', kind: 'uint64' },
-    { no: 2, name: 'chatId', kind: 'string' },
-    { no: 3, name: 'messageId', kind: 'string' },
-    { no: 4, name: 'messageType', kind: 'enum' },
-    { no: 5, name: 'type', kind: 'enum' },
-    { no: 6, name: 'retracted', kind: 'bool' },
-  ],
-};
+type _Fields = AssertTrue<SameFields<EmojiReaction, statusstack.payloads.EmojiReaction.$Properties>>;
 
-export const encodeEmojiReaction = (m: EmojiReaction): Uint8Array => encodeMessage(EMOJI_REACTION_SPEC, m);
-export const decodeEmojiReaction = (b: Uint8Array): EmojiReaction => decodeMessage(EMOJI_REACTION_SPEC, b);
+export const encodeEmojiReaction = (m: EmojiReaction): Uint8Array => encode(pb.EmojiReaction, m);
+export const decodeEmojiReaction = (b: Uint8Array): EmojiReaction => decode(pb.EmojiReaction, b);
 
 /** status-go's receive-side checks for an EmojiReaction. */
 export function validateReceivedEmojiReaction(reaction: EmojiReaction, transportTimestampMs: bigint | number): void {

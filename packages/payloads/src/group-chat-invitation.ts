@@ -1,5 +1,8 @@
-import { decodeMessage, encodeMessage, type MessageSpec, type WithUnknownFields } from './protobuf-wire.js';
+import { statusstack } from '../generated/codec.generated.js';
+import { decode, encode, type AssertTrue, type SameFields, type WithUnknownFields } from './protobuf.js';
 import { PAYLOAD_ERROR, PayloadError } from './errors.js';
+
+const pb = statusstack.payloads;
 
 export const GROUP_CHAT_INVITATION_STATE = { UNKNOWN: 0, REQUEST: 1, REJECTED: 2, APPROVED: 3 } as const;
 export type GroupChatInvitationState = (typeof GROUP_CHAT_INVITATION_STATE)[keyof typeof GROUP_CHAT_INVITATION_STATE];
@@ -12,18 +15,10 @@ export interface GroupChatInvitation extends WithUnknownFields {
   state: number;
 }
 
-export const GROUP_CHAT_INVITATION_SPEC: MessageSpec = {
-  name: 'GroupChatInvitation',
-  fields: [
-    { no: 1, name: 'clock', kind: 'uint64' },
-    { no: 2, name: 'chatId', kind: 'string' },
-    { no: 3, name: 'introductionMessage', kind: 'string' },
-    { no: 4, name: 'state', kind: 'enum' },
-  ],
-};
+type _Fields = AssertTrue<SameFields<GroupChatInvitation, statusstack.payloads.GroupChatInvitation.$Properties>>;
 
-export const encodeGroupChatInvitation = (m: GroupChatInvitation): Uint8Array => encodeMessage(GROUP_CHAT_INVITATION_SPEC, m);
-export const decodeGroupChatInvitation = (b: Uint8Array): GroupChatInvitation => decodeMessage(GROUP_CHAT_INVITATION_SPEC, b);
+export const encodeGroupChatInvitation = (m: GroupChatInvitation): Uint8Array => encode(pb.GroupChatInvitation, m);
+export const decodeGroupChatInvitation = (b: Uint8Array): GroupChatInvitation => decode(pb.GroupChatInvitation, b);
 
 /** status-go's receive-side check for GroupChatInvitation: a chat id. */
 export function validateReceivedGroupChatInvitation(m: GroupChatInvitation): void {

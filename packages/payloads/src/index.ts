@@ -1,19 +1,10 @@
 export { PAYLOAD_ERROR, PayloadError, type PayloadErrorCode, GROUP_RULE, GroupRuleError, type GroupRule } from './errors.js';
 export type { OpenOptions, ReceiveOptions, IncomingChatContext, Ordered } from './types.js';
-export {
-  WIRE_TYPE,
-  encodeMessage,
-  decodeMessage,
-  type FieldSpec,
-  type MessageSpec,
-  type ScalarKind,
-  type WithUnknownFields,
-} from './protobuf-wire.js';
+export type { WithUnknownFields } from './protobuf.js';
 export {
   APPLICATION_MESSAGE_TYPE,
   type ApplicationMessageType,
   type ApplicationMetadataMessage,
-  APPLICATION_METADATA_MESSAGE_SPEC,
   encodeApplicationMetadataMessage,
   decodeApplicationMetadataMessage,
   applicationPayloadDigest,
@@ -40,10 +31,6 @@ export {
   type StickerMessage,
   type ImageMessage,
   type AudioMessage,
-  CHAT_MESSAGE_SPEC,
-  STICKER_MESSAGE_SPEC,
-  IMAGE_MESSAGE_SPEC,
-  AUDIO_MESSAGE_SPEC,
   encodeChatMessage,
   decodeChatMessage,
   emptyChatMessage,
@@ -51,18 +38,13 @@ export {
   validateText,
   validateReceivedChatMessage,
 } from './chat-message.js';
-export { type ContactUpdate, CONTACT_UPDATE_SPEC, encodeContactUpdate, decodeContactUpdate } from './contact-update.js';
+export { type ContactUpdate, encodeContactUpdate, decodeContactUpdate } from './contact-update.js';
 export {
   type PairInstallation,
   type SyncInstallationContact,
   type SyncInstallationAccount,
   type SyncInstallationPublicChat,
   type SyncInstallation,
-  PAIR_INSTALLATION_SPEC,
-  SYNC_INSTALLATION_CONTACT_SPEC,
-  SYNC_INSTALLATION_ACCOUNT_SPEC,
-  SYNC_INSTALLATION_PUBLIC_CHAT_SPEC,
-  SYNC_INSTALLATION_SPEC,
   encodePairInstallation,
   decodePairInstallation,
   encodeSyncInstallationContact,
@@ -79,7 +61,6 @@ export {
   EMOJI_REACTION_TYPE,
   type EmojiReactionType,
   type EmojiReaction,
-  EMOJI_REACTION_SPEC,
   encodeEmojiReaction,
   decodeEmojiReaction,
   validateReceivedEmojiReaction,
@@ -88,7 +69,6 @@ export {
   GROUP_CHAT_INVITATION_STATE,
   type GroupChatInvitationState,
   type GroupChatInvitation,
-  GROUP_CHAT_INVITATION_SPEC,
   encodeGroupChatInvitation,
   decodeGroupChatInvitation,
   validateReceivedGroupChatInvitation,
@@ -101,8 +81,6 @@ export {
   type MembershipUpdateMessage,
   type SignedGroupEvent,
   type OpenedMembershipUpdate,
-  MEMBERSHIP_UPDATE_EVENT_SPEC,
-  MEMBERSHIP_UPDATE_MESSAGE_SPEC,
   encodeMembershipUpdateEvent,
   decodeMembershipUpdateEvent,
   encodeMembershipUpdateMessage,

@@ -1,10 +1,13 @@
 import { bytesToHex, concatBytes, getPublicKey, keccak256, recoverPublicKey, sign, SIGNATURE_LENGTH, utf8ToBytes } from '@status-stack/crypto';
 import { GROUP_RULE, GroupRuleError, PAYLOAD_ERROR, PayloadError } from './errors.js';
-import { decodeMessage, encodeMessage, type MessageSpec, type WithUnknownFields } from './protobuf-wire.js';
-import { CHAT_MESSAGE_SPEC, type ChatMessage } from './chat-message.js';
-import { EMOJI_REACTION_SPEC, type EmojiReaction } from './emoji-reaction.js';
+import { statusstack } from '../generated/codec.generated.js';
+import { decode, encode, type AssertTrue, type SameFields, type WithUnknownFields } from './protobuf.js';
+import type { ChatMessage } from './chat-message.js';
+import type { EmojiReaction } from './emoji-reaction.js';
 import { parseGroupChatId, publicKeyToHex } from './chat-id.js';
 import { validateClockValue } from './clock.js';
+
+const pb = statusstack.payloads;
 
 /** `MembershipUpdateEvent.EventType`. */
 export const MEMBERSHIP_EVENT_TYPE = {
@@ -38,30 +41,14 @@ export interface MembershipUpdateMessage extends WithUnknownFields {
   emojiReaction?: EmojiReaction;
 }
 
-export const MEMBERSHIP_UPDATE_EVENT_SPEC: MessageSpec = {
-  name: 'MembershipUpdateEvent',
-  fields: [
-    { no: 1, name: 'clock', kind: 'uint64' },
-    { no: 2, name: 'members', kind: 'string', repeated: true },
-    { no: 3, name: 'name', kind: 'string' },
-    { no: 4, name: 'type', kind: 'enum' },
-  ],
-};
+type _Fields =
+  | AssertTrue<SameFields<MembershipUpdateEvent, statusstack.payloads.MembershipUpdateEvent.$Properties>>
+  | AssertTrue<SameFields<MembershipUpdateMessage, statusstack.payloads.MembershipUpdateMessage.$Properties>>;
 
-export const MEMBERSHIP_UPDATE_MESSAGE_SPEC: MessageSpec = {
-  name: 'MembershipUpdateMessage',
-  fields: [
-    { no: 1, name: 'chatId', kind: 'string' },
-    { no: 2, name: 'events', kind: 'bytes', repeated: true },
-    { no: 3, name: 'message', kind: 'message', message: () => CHAT_MESSAGE_SPEC, oneof: 'chatEntity' },
-    { no: 4, name: 'emojiReaction', kind: 'message', message: () => EMOJI_REACTION_SPEC, oneof: 'chatEntity' },
-  ],
-};
-
-export const encodeMembershipUpdateEvent = (m: MembershipUpdateEvent): Uint8Array => encodeMessage(MEMBERSHIP_UPDATE_EVENT_SPEC, m);
-export const decodeMembershipUpdateEvent = (b: Uint8Array): MembershipUpdateEvent => decodeMessage(MEMBERSHIP_UPDATE_EVENT_SPEC, b);
-export const encodeMembershipUpdateMessage = (m: MembershipUpdateMessage): Uint8Array => encodeMessage(MEMBERSHIP_UPDATE_MESSAGE_SPEC, m);
-export const decodeMembershipUpdateMessage = (b: Uint8Array): MembershipUpdateMessage => decodeMessage(MEMBERSHIP_UPDATE_MESSAGE_SPEC, b);
+export const encodeMembershipUpdateEvent = (m: MembershipUpdateEvent): Uint8Array => encode(pb.MembershipUpdateEvent, m);
+export const decodeMembershipUpdateEvent = (b: Uint8Array): MembershipUpdateEvent => decode(pb.MembershipUpdateEvent, b);
+export const encodeMembershipUpdateMessage = (m: MembershipUpdateMessage): Uint8Array => encode(pb.MembershipUpdateMessage, m);
+export const decodeMembershipUpdateMessage = (b: Uint8Array): MembershipUpdateMessage => decode(pb.MembershipUpdateMessage, b);
 
 /** A membership event whose signature has been checked and whose author is known. */
 export interface SignedGroupEvent {

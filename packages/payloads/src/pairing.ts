@@ -1,6 +1,9 @@
-import { decodeMessage, encodeMessage, type MessageSpec, type WithUnknownFields } from './protobuf-wire.js';
+import { statusstack } from '../generated/codec.generated.js';
+import { decode, encode, type AssertTrue, type SameFields, type WithUnknownFields } from './protobuf.js';
 import { PAYLOAD_ERROR, PayloadError } from './errors.js';
 import { validateClockValue } from './clock.js';
+
+const pb = statusstack.payloads;
 
 export interface PairInstallation extends WithUnknownFields {
   clock: bigint;
@@ -40,67 +43,23 @@ export interface SyncInstallation extends WithUnknownFields {
   account?: SyncInstallationAccount;
 }
 
-export const PAIR_INSTALLATION_SPEC: MessageSpec = {
-  name: 'PairInstallation',
-  fields: [
-    { no: 1, name: 'clock', kind: 'uint64' },
-    { no: 2, name: 'installationId', kind: 'string' },
-    { no: 3, name: 'deviceType', kind: 'string' },
-    { no: 4, name: 'name', kind: 'string' },
-  ],
-};
+type _Fields =
+  | AssertTrue<SameFields<PairInstallation, statusstack.payloads.PairInstallation.$Properties>>
+  | AssertTrue<SameFields<SyncInstallationContact, statusstack.payloads.SyncInstallationContact.$Properties>>
+  | AssertTrue<SameFields<SyncInstallationAccount, statusstack.payloads.SyncInstallationAccount.$Properties>>
+  | AssertTrue<SameFields<SyncInstallationPublicChat, statusstack.payloads.SyncInstallationPublicChat.$Properties>>
+  | AssertTrue<SameFields<SyncInstallation, statusstack.payloads.SyncInstallation.$Properties>>;
 
-export const SYNC_INSTALLATION_CONTACT_SPEC: MessageSpec = {
-  name: 'SyncInstallationContact',
-  fields: [
-    { no: 1, name: 'clock', kind: 'uint64' },
-    { no: 2, name: 'id', kind: 'string' },
-    { no: 3, name: 'profileImage', kind: 'string' },
-    { no: 4, name: 'ensName', kind: 'string' },
-    { no: 5, name: 'lastUpdated', kind: 'uint64' },
-    { no: 6, name: 'systemTags', kind: 'string', repeated: true },
-    { no: 7, name: 'localNickname', kind: 'string' },
-  ],
-};
-
-export const SYNC_INSTALLATION_ACCOUNT_SPEC: MessageSpec = {
-  name: 'SyncInstallationAccount',
-  fields: [
-    { no: 1, name: 'clock', kind: 'uint64' },
-    { no: 2, name: 'profileImage', kind: 'string' },
-    { no: 3, name: 'lastUpdated', kind: 'uint64' },
-  ],
-};
-
-export const SYNC_INSTALLATION_PUBLIC_CHAT_SPEC: MessageSpec = {
-  name: 'SyncInstallationPublicChat',
-  fields: [
-    { no: 1, name: 'clock', kind: 'uint64' },
-    { no: 2, name: 'id', kind: 'string' },
-  ],
-};
-
-export const SYNC_INSTALLATION_SPEC: MessageSpec = {
-  name: 'SyncInstallation',
-  fields: [
-    { no: 1, name: 'contacts', kind: 'message', repeated: true, message: () => SYNC_INSTALLATION_CONTACT_SPEC },
-    { no: 2, name: 'publicChats', kind: 'message', repeated: true, message: () => SYNC_INSTALLATION_PUBLIC_CHAT_SPEC },
-    { no: 3, name: 'account', kind: 'message', message: () => SYNC_INSTALLATION_ACCOUNT_SPEC },
-  ],
-};
-
-export const encodePairInstallation = (m: PairInstallation): Uint8Array => encodeMessage(PAIR_INSTALLATION_SPEC, m);
-export const decodePairInstallation = (b: Uint8Array): PairInstallation => decodeMessage(PAIR_INSTALLATION_SPEC, b);
-export const encodeSyncInstallationContact = (m: SyncInstallationContact): Uint8Array => encodeMessage(SYNC_INSTALLATION_CONTACT_SPEC, m);
-export const decodeSyncInstallationContact = (b: Uint8Array): SyncInstallationContact => decodeMessage(SYNC_INSTALLATION_CONTACT_SPEC, b);
-export const encodeSyncInstallationAccount = (m: SyncInstallationAccount): Uint8Array => encodeMessage(SYNC_INSTALLATION_ACCOUNT_SPEC, m);
-export const decodeSyncInstallationAccount = (b: Uint8Array): SyncInstallationAccount => decodeMessage(SYNC_INSTALLATION_ACCOUNT_SPEC, b);
-export const encodeSyncInstallationPublicChat = (m: SyncInstallationPublicChat): Uint8Array =>
-  encodeMessage(SYNC_INSTALLATION_PUBLIC_CHAT_SPEC, m);
-export const decodeSyncInstallationPublicChat = (b: Uint8Array): SyncInstallationPublicChat =>
-  decodeMessage(SYNC_INSTALLATION_PUBLIC_CHAT_SPEC, b);
-export const encodeSyncInstallation = (m: SyncInstallation): Uint8Array => encodeMessage(SYNC_INSTALLATION_SPEC, m);
-export const decodeSyncInstallation = (b: Uint8Array): SyncInstallation => decodeMessage(SYNC_INSTALLATION_SPEC, b);
+export const encodePairInstallation = (m: PairInstallation): Uint8Array => encode(pb.PairInstallation, m);
+export const decodePairInstallation = (b: Uint8Array): PairInstallation => decode(pb.PairInstallation, b);
+export const encodeSyncInstallationContact = (m: SyncInstallationContact): Uint8Array => encode(pb.SyncInstallationContact, m);
+export const decodeSyncInstallationContact = (b: Uint8Array): SyncInstallationContact => decode(pb.SyncInstallationContact, b);
+export const encodeSyncInstallationAccount = (m: SyncInstallationAccount): Uint8Array => encode(pb.SyncInstallationAccount, m);
+export const decodeSyncInstallationAccount = (b: Uint8Array): SyncInstallationAccount => decode(pb.SyncInstallationAccount, b);
+export const encodeSyncInstallationPublicChat = (m: SyncInstallationPublicChat): Uint8Array => encode(pb.SyncInstallationPublicChat, m);
+export const decodeSyncInstallationPublicChat = (b: Uint8Array): SyncInstallationPublicChat => decode(pb.SyncInstallationPublicChat, b);
+export const encodeSyncInstallation = (m: SyncInstallation): Uint8Array => encode(pb.SyncInstallation, m);
+export const decodeSyncInstallation = (b: Uint8Array): SyncInstallation => decode(pb.SyncInstallation, b);
 
 /** status-go's receive-side checks for PairInstallation: clock, and non-blank name, device type and id. */
 export function validateReceivedPairInstallation(m: PairInstallation, transportTimestampMs: bigint | number): void {

@@ -1,7 +1,10 @@
 // The transaction commands of 1:1 chats (status-go command.proto).
-import { decodeMessage, encodeMessage, type MessageSpec, type WithUnknownFields } from './protobuf-wire.js';
+import { statusstack } from '../generated/codec.generated.js';
+import { decode, encode, type AssertTrue, type SameFields, type WithUnknownFields } from './protobuf.js';
 import { PAYLOAD_ERROR, PayloadError } from './errors.js';
 import { validateClockValue } from './clock.js';
+
+const pb = statusstack.payloads;
 
 export interface RequestAddressForTransaction extends WithUnknownFields {
   clock: bigint;
@@ -40,61 +43,30 @@ export interface SendTransaction extends WithUnknownFields {
   chatId: string;
 }
 
-const clock = { no: 1, name: 'clock', kind: 'uint64' } as const;
+type _Fields =
+  | AssertTrue<SameFields<RequestAddressForTransaction, statusstack.payloads.RequestAddressForTransaction.$Properties>>
+  | AssertTrue<SameFields<AcceptRequestAddressForTransaction, statusstack.payloads.AcceptRequestAddressForTransaction.$Properties>>
+  | AssertTrue<SameFields<DeclineRequestAddressForTransaction, statusstack.payloads.DeclineRequestAddressForTransaction.$Properties>>
+  | AssertTrue<SameFields<DeclineRequestTransaction, statusstack.payloads.DeclineRequestTransaction.$Properties>>
+  | AssertTrue<SameFields<RequestTransaction, statusstack.payloads.RequestTransaction.$Properties>>
+  | AssertTrue<SameFields<SendTransaction, statusstack.payloads.SendTransaction.$Properties>>;
 
-export const REQUEST_ADDRESS_FOR_TRANSACTION_SPEC: MessageSpec = {
-  name: 'RequestAddressForTransaction',
-  fields: [clock, { no: 2, name: 'value', kind: 'string' }, { no: 3, name: 'contract', kind: 'string' }, { no: 4, name: 'chatId', kind: 'string' }],
-};
-export const ACCEPT_REQUEST_ADDRESS_FOR_TRANSACTION_SPEC: MessageSpec = {
-  name: 'AcceptRequestAddressForTransaction',
-  fields: [clock, { no: 2, name: 'id', kind: 'string' }, { no: 3, name: 'address', kind: 'string' }, { no: 4, name: 'chatId', kind: 'string' }],
-};
-export const DECLINE_REQUEST_ADDRESS_FOR_TRANSACTION_SPEC: MessageSpec = {
-  name: 'DeclineRequestAddressForTransaction',
-  fields: [clock, { no: 2, name: 'id', kind: 'string' }, { no: 3, name: 'chatId', kind: 'string' }],
-};
-export const DECLINE_REQUEST_TRANSACTION_SPEC: MessageSpec = {
-  name: 'DeclineRequestTransaction',
-  fields: [clock, { no: 2, name: 'id', kind: 'string' }, { no: 3, name: 'chatId', kind: 'string' }],
-};
-export const REQUEST_TRANSACTION_SPEC: MessageSpec = {
-  name: 'RequestTransaction',
-  fields: [
-    clock,
-    { no: 2, name: 'address', kind: 'string' },
-    { no: 3, name: 'value', kind: 'string' },
-    { no: 4, name: 'contract', kind: 'string' },
-    { no: 5, name: 'chatId', kind: 'string' },
-  ],
-};
-export const SEND_TRANSACTION_SPEC: MessageSpec = {
-  name: 'SendTransaction',
-  fields: [
-    clock,
-    { no: 2, name: 'id', kind: 'string' },
-    { no: 3, name: 'transactionHash', kind: 'string' },
-    { no: 4, name: 'signature', kind: 'bytes' },
-    { no: 5, name: 'chatId', kind: 'string' },
-  ],
-};
-
-export const encodeRequestAddressForTransaction = (m: RequestAddressForTransaction): Uint8Array => encodeMessage(REQUEST_ADDRESS_FOR_TRANSACTION_SPEC, m);
-export const decodeRequestAddressForTransaction = (b: Uint8Array): RequestAddressForTransaction => decodeMessage(REQUEST_ADDRESS_FOR_TRANSACTION_SPEC, b);
+export const encodeRequestAddressForTransaction = (m: RequestAddressForTransaction): Uint8Array => encode(pb.RequestAddressForTransaction, m);
+export const decodeRequestAddressForTransaction = (b: Uint8Array): RequestAddressForTransaction => decode(pb.RequestAddressForTransaction, b);
 export const encodeAcceptRequestAddressForTransaction = (m: AcceptRequestAddressForTransaction): Uint8Array =>
-  encodeMessage(ACCEPT_REQUEST_ADDRESS_FOR_TRANSACTION_SPEC, m);
+  encode(pb.AcceptRequestAddressForTransaction, m);
 export const decodeAcceptRequestAddressForTransaction = (b: Uint8Array): AcceptRequestAddressForTransaction =>
-  decodeMessage(ACCEPT_REQUEST_ADDRESS_FOR_TRANSACTION_SPEC, b);
+  decode(pb.AcceptRequestAddressForTransaction, b);
 export const encodeDeclineRequestAddressForTransaction = (m: DeclineRequestAddressForTransaction): Uint8Array =>
-  encodeMessage(DECLINE_REQUEST_ADDRESS_FOR_TRANSACTION_SPEC, m);
+  encode(pb.DeclineRequestAddressForTransaction, m);
 export const decodeDeclineRequestAddressForTransaction = (b: Uint8Array): DeclineRequestAddressForTransaction =>
-  decodeMessage(DECLINE_REQUEST_ADDRESS_FOR_TRANSACTION_SPEC, b);
-export const encodeDeclineRequestTransaction = (m: DeclineRequestTransaction): Uint8Array => encodeMessage(DECLINE_REQUEST_TRANSACTION_SPEC, m);
-export const decodeDeclineRequestTransaction = (b: Uint8Array): DeclineRequestTransaction => decodeMessage(DECLINE_REQUEST_TRANSACTION_SPEC, b);
-export const encodeRequestTransaction = (m: RequestTransaction): Uint8Array => encodeMessage(REQUEST_TRANSACTION_SPEC, m);
-export const decodeRequestTransaction = (b: Uint8Array): RequestTransaction => decodeMessage(REQUEST_TRANSACTION_SPEC, b);
-export const encodeSendTransaction = (m: SendTransaction): Uint8Array => encodeMessage(SEND_TRANSACTION_SPEC, m);
-export const decodeSendTransaction = (b: Uint8Array): SendTransaction => decodeMessage(SEND_TRANSACTION_SPEC, b);
+  decode(pb.DeclineRequestAddressForTransaction, b);
+export const encodeDeclineRequestTransaction = (m: DeclineRequestTransaction): Uint8Array => encode(pb.DeclineRequestTransaction, m);
+export const decodeDeclineRequestTransaction = (b: Uint8Array): DeclineRequestTransaction => decode(pb.DeclineRequestTransaction, b);
+export const encodeRequestTransaction = (m: RequestTransaction): Uint8Array => encode(pb.RequestTransaction, m);
+export const decodeRequestTransaction = (b: Uint8Array): RequestTransaction => decode(pb.RequestTransaction, b);
+export const encodeSendTransaction = (m: SendTransaction): Uint8Array => encode(pb.SendTransaction, m);
+export const decodeSendTransaction = (b: Uint8Array): SendTransaction => decode(pb.SendTransaction, b);
 
 // Receive-side checks of status-go v0.62.18 (protocol/message_validator.go) for the commands.
 

@@ -134,6 +134,10 @@ describe('protobuf semantics kept from protobuf-go', () => {
     expect(m.type).toBe(4);
   });
 
+  it('writes a lone surrogate as U+FFFD, as TextEncoder does (Go rejects such a string as invalid UTF-8)', () => {
+    expect(bytesToHex(P.encodeChatMessage({ ...P.emptyChatMessage(), text: 'a\uD800b' }))).toBe('1a0561efbfbd62');
+  });
+
   it('refuses to encode values outside their type', () => {
     expect(codeOf(() => P.encodeChatMessage({ ...P.emptyChatMessage(), clock: 1n << 64n }))).toBe(P.PAYLOAD_ERROR.INVALID_ARGUMENT);
     expect(codeOf(() => P.encodeChatMessage({ ...P.emptyChatMessage(), clock: -1n }))).toBe(P.PAYLOAD_ERROR.INVALID_ARGUMENT);

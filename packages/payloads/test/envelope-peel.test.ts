@@ -2,9 +2,11 @@
 // ApplicationMetadataMessage with a test-only helper (the layers below are other packages'), and
 // check that what we open is byte for byte what status-go put in the envelope.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { aes256GcmDecrypt, bytesToHex, hexToBytes } from '@status-stack/crypto';
-import { decodeMessage, openApplicationMessage, type MessageSpec } from '../src/index.js';
+import { openApplicationMessage } from '../src/index.js';
 
 const capture = JSON.parse(readFileSync(new URL('../../../vectors/payloads/status-fullstack-captured-waku1.json', import.meta.url), 'utf8')) as {
   public_chat: { sym_key: string };
@@ -14,11 +16,10 @@ const capture = JSON.parse(readFileSync(new URL('../../../vectors/payloads/statu
   }[];
 };
 
-// Only the field we need of secure-transport's ProtocolMessage; the rest stays in unknownFields.
-const PROTOCOL_MESSAGE_PUBLIC_PART: MessageSpec = {
-  name: 'ProtocolMessage',
-  fields: [{ no: 102, name: 'publicMessage', kind: 'bytes' }],
-};
+// secure-transport's ProtocolMessage, read with protobufjs reflection from that package's schema.
+const ProtocolMessage = protobuf
+  .loadSync(fileURLToPath(new URL('../../secure-transport/proto/protocol_message.proto', import.meta.url)))
+  .lookupType('encryption.ProtocolMessage');
 
 /** Test-only: symmetric Waku data field → ProtocolMessage.public_message. */
 function peelPublicEnvelope(data: Uint8Array, symKey: Uint8Array): Uint8Array {
@@ -30,7 +31,7 @@ function peelPublicEnvelope(data: Uint8Array, symKey: Uint8Array): Uint8Array {
   let size = 0;
   for (let i = 0; i < sizeLength; i++) size |= plain[1 + i] << (8 * i);
   const payload = plain.subarray(1 + sizeLength, 1 + sizeLength + size);
-  return decodeMessage<{ publicMessage: Uint8Array }>(PROTOCOL_MESSAGE_PUBLIC_PART, payload).publicMessage;
+  return (ProtocolMessage.decode(payload) as unknown as { publicMessage: Uint8Array }).publicMessage;
 }
 
 const publicEnvelopes = capture.envelopes.filter((e) => Object.values(e.decoded_by).some((d) => d.decrypted_with?.startsWith('public-chat:')));

@@ -8,6 +8,8 @@ import { generatePrivateKey, getBackend, getPublicKey } from '@status-stack/cryp
 import {
   MemorySessionStore,
   SecureTransport,
+  decodeProtocolMessage,
+  encodeProtocolMessage,
   initiatorState,
   ratchetDecrypt,
   ratchetEncrypt,
@@ -81,6 +83,11 @@ async function main(): Promise<void> {
   await a.processBundle(await b.ourBundle());
   await b.decrypt(a.identityKey, (await a.encrypt(b.identityKey, PAYLOAD)).message);
   await a.decrypt(b.identityKey, (await b.encrypt(a.identityKey, PAYLOAD)).message);
+  // The wire codec alone: a first-contact ProtocolMessage (one bundle, one direct message, 1 KB).
+  const typical = (await a.encrypt(b.identityKey, PAYLOAD)).message;
+  const typicalDecoded = decodeProtocolMessage(typical);
+  row(`ProtocolMessage decode (${typical.length} B: bundle + DR message)`, await measure(() => decodeProtocolMessage(typical)));
+  row(`ProtocolMessage encode (${typical.length} B: bundle + DR message)`, await measure(() => encodeProtocolMessage(typicalDecoded)));
   row('1 KB encrypt+decrypt through an established session', await measure(async () => {
     const m = await a.encrypt(b.identityKey, PAYLOAD);
     await b.decrypt(a.identityKey, m.message);

@@ -169,6 +169,12 @@ describe('decoders reject bad bytes with typed errors only', () => {
     }
   });
 
+  it('a known field with another wire type is skipped, as protobuf-go does', () => {
+    // n (field 2) sent length-delimited, then pn = 7.
+    const h = decodeDrHeader(hexToBytes('1201ff1807'));
+    expect([h.n, h.pn]).toEqual([0, 7]);
+  });
+
   it('uint32 fields keep the low 32 bits of a wider varint, as Go does', () => {
     // n = 2^32 + 5 as a varint.
     const h = decodeDrHeader(hexToBytes('108580808010'));
