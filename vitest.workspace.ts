@@ -4,6 +4,7 @@ import { defineProject } from 'vitest/config';
 
 export const packageNames = [
   'crypto',
+  'protobuf',
   'p2p-overlay',
   'whisper',
   'secure-transport',

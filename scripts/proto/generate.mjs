@@ -2,7 +2,7 @@
 // Generates each package's protobuf code from its proto/*.proto, the only source of truth:
 //   packages/<pkg>/generated/codec.generated.js    pbjs static code (protobufjs-cli), ESM, runtime protobufjs/minimal
 //   packages/<pkg>/generated/codec.generated.d.ts  its types
-//   packages/<pkg>/src/protobuf-runtime.ts          a copy of scripts/proto/protobuf-runtime.ts (bigint, typed errors)
+//   (the runtime the generated code is used through is one package: @status-stack/protobuf)
 //
 //   node scripts/proto/generate.mjs [--check] [package ...]     (npm run proto)
 //
@@ -17,7 +17,6 @@ import { fileURLToPath, URL } from 'node:url';
 import { pbjs } from 'protobufjs-cli';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const here = fileURLToPath(new URL('.', import.meta.url));
 const PACKAGES = ['payloads', 'mvds', 'secure-transport'];
 
 const FLAGS = [
@@ -48,12 +47,9 @@ async function generate(pkg) {
     await runPbjs([...common, '--dts', '--out', join(tmp, 'typed.js'), ...protos]);
     await runPbjs([...common, '--no-comments', '--out', join(tmp, 'lean.js'), ...protos]);
     const from = `from ${relative(dir, join(dir, 'proto'))}/*.proto`;
-    const runtime = readFileSync(join(here, 'protobuf-runtime.ts'), 'utf8');
     return {
       [`packages/${pkg}/generated/codec.generated.js`]: header(from) + readFileSync(join(tmp, 'lean.js'), 'utf8'),
       [`packages/${pkg}/generated/codec.generated.d.ts`]: header(from) + readFileSync(join(tmp, 'typed.d.ts'), 'utf8'),
-      [`packages/${pkg}/src/protobuf-runtime.ts`]:
-        `// Copied from scripts/proto/protobuf-runtime.ts by npm run proto: edit that file, then regenerate.\n` + runtime,
     };
   } finally {
     rmSync(tmp, { recursive: true, force: true });

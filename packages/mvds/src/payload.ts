@@ -12,7 +12,7 @@ import {
   type GeneratedMessage,
   type SameFields,
   type WireOptions,
-} from './protobuf-runtime.js';
+} from '@status-stack/protobuf';
 
 const pb = vac.mvds;
 // Unknown fields are skipped (proto3; status-go sends none); byte fields are views into the input.

@@ -2,9 +2,9 @@
 // generated/codec.generated.js), through the shared protobuf runtime, with PayloadError for what goes wrong. Like protobuf-go (status-go), fields
 // this version does not know are kept as `unknownFields` and written back last.
 import { PAYLOAD_ERROR, PayloadError } from './errors.js';
-import { decodeMessage, encodeMessage, WireFormatError, type GeneratedMessage, type WireOptions } from './protobuf-runtime.js';
+import { decodeMessage, encodeMessage, WireFormatError, type GeneratedMessage, type WireOptions } from '@status-stack/protobuf';
 
-export { type AssertTrue, type SameFields, type WithUnknownFields } from './protobuf-runtime.js';
+export { type AssertTrue, type SameFields, type WithUnknownFields } from '@status-stack/protobuf';
 
 const OPTIONS: WireOptions = { keepUnknownFields: true, copyBytes: true };
 

@@ -1,4 +1,4 @@
-// The checked-in protobuf code (generated/codec.generated.*, src/protobuf-runtime.ts) must be what
+// The checked-in protobuf code (generated/codec.generated.*) must be what
 // `npm run proto` makes of proto/*.proto today: a schema edited without regenerating fails here.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

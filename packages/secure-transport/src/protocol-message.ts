@@ -10,7 +10,7 @@ import {
   type GeneratedMessage,
   type SameFields,
   type WireOptions,
-} from './protobuf-runtime.js';
+} from '@status-stack/protobuf';
 
 /** `SignedPreKey`. */
 export interface SignedPreKey {
