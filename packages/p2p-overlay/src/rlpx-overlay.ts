@@ -116,10 +116,10 @@ function wrapSocketBuffer(b: Uint8Array): Uint8Array {
 
 /**
  * devp2p RLPx v5 over TCP: EIP-8 handshake, Hello (p2p version 5), snappy after Hello (EIP-706),
- * several capabilities per connection with message ids from 0x10 in name order. The handshake
- * and p2p messages are `@ethereumjs/devp2p`'s `Peer`, with our frame codec and writer under it
- * (`frame-mac.ts`, `snappy.ts`); this class owns the sockets, so it can time out handshakes,
- * bound frame sizes, cap peers and keep a bad peer from ever reaching the process.
+ * several capabilities per connection with message ids from 0x10 in name order. Each connection
+ * is an `RlpxSession` (`rlpx-session.ts`: handshake, Hello, frames, ping, disconnect); this class
+ * owns the sockets, links and timers, so it can admit handshakes per IP, time them out, bound
+ * frame sizes, cap peers and keep a bad peer from ever reaching the process.
  */
 export class RlpxOverlay extends EventEmitter implements Overlay {
   readonly nodeId: string;

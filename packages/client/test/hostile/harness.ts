@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generatePrivateKey, randomBytes } from '@status-stack/crypto';
-import { MemoryStorage, StatusClient } from '../../src/index.js';
+import { MemoryStorage, StatusClient, type ClientMessage } from '../../src/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -115,7 +115,7 @@ export async function traffic(pair: HonestPair, durationMs: number, intervalMs: 
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const tag = randomBytes(4).reduce((s, b) => s + b.toString(16).padStart(2, '0'), '');
-  const onMessage = (m: { text?: string }) => {
+  const onMessage = (m: ClientMessage) => {
     const text = m.text ?? '';
     const t = sentAt.get(text);
     if (t !== undefined) {
@@ -123,7 +123,7 @@ export async function traffic(pair: HonestPair, durationMs: number, intervalMs: 
       sentAt.delete(text);
     }
   };
-  pair.b.on('message', onMessage as never);
+  pair.b.on('message', onMessage);
   let sent = 0;
   const end = Date.now() + durationMs;
   let seq = 0;
@@ -139,7 +139,7 @@ export async function traffic(pair: HonestPair, durationMs: number, intervalMs: 
   // Late arrivals still count, within a grace period.
   const grace = Date.now() + 5_000;
   while (sentAt.size > 0 && Date.now() < grace) await new Promise((r) => setTimeout(r, 20));
-  pair.b.off('message', onMessage as never);
+  pair.b.off('message', onMessage);
   return { sent, delivered: latencies.length, latencies };
 }
 

@@ -59,7 +59,8 @@ describe('RlpxOverlay wire format', () => {
 });
 
 describe('RlpxOverlay backpressure', () => {
-  it('bufferedBytes grows while the peer does not read, and onDrain fires once it reads again', async () => {
+  /** An overlay with one link to a devp2p peer; `run` gets the link and the peer. */
+  async function withLink(run: (link: PeerLink, evil: Awaited<ReturnType<typeof evilPeer>>) => Promise<void>): Promise<void> {
     const a = new RlpxOverlay();
     const links: PeerLink[] = [];
     a.register(SHH6, (l) => links.push(l));
@@ -67,7 +68,15 @@ describe('RlpxOverlay backpressure', () => {
     try {
       const evil = await evilPeer(a.port, a.nodeId, [SHH6]);
       await until(() => links.length === 1, 'link');
-      const link = links[0];
+      await run(links[0], evil);
+      evil.socket.destroy();
+    } finally {
+      await a.stop();
+    }
+  }
+
+  it('bufferedBytes grows while the peer does not read, and onDrain fires once it reads again', () =>
+    withLink(async (link, evil) => {
       evil.socket.pause();
       const chunk = randomBytes(60_000); // incompressible, so snappy keeps its size
       // Far more than the kernel buffers: the rest stays in our socket's queue.
@@ -83,31 +92,15 @@ describe('RlpxOverlay backpressure', () => {
       evil.socket.resume();
       await until(() => drained, 'drain');
       expect(link.bufferedBytes).toBe(0);
-      evil.socket.destroy();
-    } finally {
-      await a.stop();
-    }
-  });
-});
+    }));
 
-describe('RlpxOverlay backpressure, small queues', () => {
-  it('onDrain fires for a queue that never filled the socket buffer (no drain event)', async () => {
-    const a = new RlpxOverlay();
-    const links: PeerLink[] = [];
-    a.register(SHH6, (l) => links.push(l));
-    await a.start();
-    try {
-      const evil = await evilPeer(a.port, a.nodeId, [SHH6]);
-      await until(() => links.length === 1, 'link');
-      links[0].send(1, randomBytes(2000));
+  it('onDrain fires for a queue that never filled the socket buffer (no drain event)', () =>
+    withLink(async (link) => {
+      link.send(1, randomBytes(2000));
       const t0 = Date.now();
       let drained = false;
-      links[0].onDrain(() => (drained = true));
+      link.onDrain(() => (drained = true));
       await until(() => drained, 'drain');
       expect(Date.now() - t0).toBeLessThan(200);
-      evil.socket.destroy();
-    } finally {
-      await a.stop();
-    }
-  });
+    }));
 });

@@ -34,7 +34,7 @@ export interface Devp2pEvents {
   once(event: 'connect', listener: () => void): unknown;
 }
 
-/** devp2p's running frame MAC (rlpx.md, "MAC"), or ours in its place (`frame-mac.ts`). */
+/** devp2p's running frame MAC (rlpx.md, "MAC"). */
 export interface Devp2pMac {
   update(data: Uint8Array): void;
   updateHeader(headerCiphertext: Uint8Array): void;
