@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RlpxOverlay } from '@status-stack/p2p-overlay';
-import { MailServer, SqliteEnvelopeArchive, WakuNode } from '@status-stack/whisper';
+import { MailServer, WakuNode } from '@status-stack/whisper';
+import { SqliteEnvelopeArchive } from '@status-stack/whisper/archive-sqlite';
 import { SqliteStorage, StatusClient, createAccount, writeKeystore, type Account, type ClientMessage } from '@status-stack/client';
 
 const keepRunning = process.argv.includes('--keep-running');

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generatePrivateKey } from '@status-stack/crypto';
 import { RlpxOverlay } from '@status-stack/p2p-overlay';
-import { MailServer, SqliteEnvelopeArchive, WakuNode } from '@status-stack/whisper';
+import { MailServer, WakuNode } from '@status-stack/whisper';
+import { SqliteEnvelopeArchive } from '@status-stack/whisper/archive-sqlite';
 import { StatusClient, type ClientChat, type ClientError, type ClientMessage } from '../src/index.js';
 import { Harness, until } from './helpers/client-harness.js';
 

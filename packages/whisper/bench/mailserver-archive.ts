@@ -14,12 +14,12 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { RLP } from '@ethereumjs/rlp';
 import {
-  PostgresEnvelopeArchive,
-  SqliteEnvelopeArchive,
   archiveRecordFromEnvelope,
   type ArchiveRecord,
   type EnvelopeArchive,
 } from '../src/mailserver/index.js';
+import { PostgresEnvelopeArchive } from '../src/archive-postgres.js';
+import { SqliteEnvelopeArchive } from '../src/archive-sqlite.js';
 import { startEmbeddedPostgres } from '../test/helpers/postgres.js';
 
 const ENVELOPES = 10_000;

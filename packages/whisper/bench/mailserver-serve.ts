@@ -12,13 +12,13 @@ import { RLP } from '@ethereumjs/rlp';
 import { RlpxOverlay } from '@status-stack/p2p-overlay';
 import {
   MailServer,
-  PostgresEnvelopeArchive,
-  SqliteEnvelopeArchive,
   WakuNode,
   archiveRecordFromEnvelope,
   type ArchiveRecord,
   type EnvelopeArchive,
 } from '../src/index.js';
+import { PostgresEnvelopeArchive } from '../src/archive-postgres.js';
+import { SqliteEnvelopeArchive } from '../src/archive-sqlite.js';
 import { startEmbeddedPostgres } from '../test/helpers/postgres.js';
 
 const ENVELOPES = 5_000;

@@ -8,13 +8,13 @@ import { bytesToHex, hexToBytes } from '@status-stack/crypto';
 import {
   ARCHIVE_ERROR_CODES,
   ArchiveError,
-  PostgresEnvelopeArchive,
-  SqliteEnvelopeArchive,
   archiveRecordFromEnvelope,
   type ArchivePage,
   type ArchiveQuery,
   type EnvelopeArchive,
 } from '../src/mailserver/index.js';
+import { PostgresEnvelopeArchive } from '../src/archive-postgres.js';
+import { SqliteEnvelopeArchive } from '../src/archive-sqlite.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './helpers/postgres.js';
 
 const T1 = hexToBytes('0x11223344');

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RLP } from '@ethereumjs/rlp';
 import type { Client as PgClient, ClientConfig } from 'pg';
 import { hexToBytes } from '@status-stack/crypto';
-import { ARCHIVE_ERROR_CODES, ArchiveError, PostgresEnvelopeArchive, archiveRecordFromEnvelope } from '../src/mailserver/index.js';
+import { ARCHIVE_ERROR_CODES, ArchiveError, archiveRecordFromEnvelope } from '../src/mailserver/index.js';
+import { PostgresEnvelopeArchive } from '../src/archive-postgres.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgresServer } from './helpers/postgres.js';
 
 // pg's Client class directly: the `pg` entry point cannot load in these vitest workers (see helpers/postgres.ts).

@@ -15,8 +15,6 @@ import {
   ARCHIVE_ERROR_CODES,
   ARCHIVE_LIMITS,
   ArchiveError,
-  PostgresEnvelopeArchive,
-  SqliteEnvelopeArchive,
   archiveRecordFromEnvelope,
   decodeMailserverCursor,
   encodeMailserverCursor,
@@ -26,6 +24,8 @@ import {
   type ArchiveRecord,
   type EnvelopeArchive,
 } from '../src/mailserver/index.js';
+import { PostgresEnvelopeArchive } from '../src/archive-postgres.js';
+import { SqliteEnvelopeArchive } from '../src/archive-sqlite.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './helpers/postgres.js';
 
 interface GethVector {

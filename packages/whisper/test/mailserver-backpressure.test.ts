@@ -17,13 +17,13 @@ import {
   POOL_ENTRY_OVERHEAD,
   publicChatTopic,
   sealEnvelope,
-  SqliteEnvelopeArchive,
   WAKU_PACKET,
   WakuNode,
   type EnvelopeArchive,
   type MailServerLoad,
   type MailServerOptions,
 } from '../src/index.js';
+import { SqliteEnvelopeArchive } from '../src/archive-sqlite.js';
 import { connect, Resources, until } from './helpers/nodes.js';
 import { wirePeer, type WirePeer } from './helpers/wire-peer.js';
 

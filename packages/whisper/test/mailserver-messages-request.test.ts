@@ -352,9 +352,17 @@ it('exports stable error codes', () => {
 it('is part of the package entry point', () => {
   expect(whisper.encodeMessagesRequest).toBe(encodeMessagesRequest);
   expect(whisper.decodeP2PMessages).toBe(decodeP2PMessages);
-  expect(typeof whisper.SqliteEnvelopeArchive).toBe('function');
-  expect(typeof whisper.PostgresEnvelopeArchive).toBe('function');
   expect(whisper.ArchiveError).toBeDefined();
+  // The database-backed archives live behind subpath exports, not the main entry.
+  expect('SqliteEnvelopeArchive' in whisper).toBe(false);
+  expect('PostgresEnvelopeArchive' in whisper).toBe(false);
+});
+
+it('serves the archives from their subpath entry points', async () => {
+  const sqlite = await import('../src/archive-sqlite.js');
+  const postgres = await import('../src/archive-postgres.js');
+  expect(typeof sqlite.SqliteEnvelopeArchive).toBe('function');
+  expect(typeof postgres.PostgresEnvelopeArchive).toBe('function');
 });
 
 describe('archiveQueryForRequest', () => {

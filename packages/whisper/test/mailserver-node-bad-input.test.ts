@@ -22,7 +22,6 @@ import {
   MailserverError,
   publicChatKey,
   publicChatTopic,
-  SqliteEnvelopeArchive,
   symKeyFromPassword,
   WAKU_CAPABILITY,
   WAKU_PACKET,
@@ -32,6 +31,7 @@ import {
   type ReceivedMessage,
   type RequestComplete,
 } from '../src/index.js';
+import { SqliteEnvelopeArchive } from '../src/archive-sqlite.js';
 import { connect, rawPeer, Resources, until, type RawPeer } from './helpers/nodes.js';
 
 const res = new Resources();

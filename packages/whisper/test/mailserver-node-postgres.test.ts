@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { publicChatTopic, MailServer, MAILSERVER_ERROR, MailserverError, PostgresEnvelopeArchive, WakuNode } from '../src/index.js';
+import { publicChatTopic, MailServer, MAILSERVER_ERROR, MailserverError, WakuNode } from '../src/index.js';
+import { PostgresEnvelopeArchive } from '../src/archive-postgres.js';
 import { connect, Resources, until } from './helpers/nodes.js';
 import { KEY, offlineClientGetsHistory } from './helpers/mailserver-scenario.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './helpers/postgres.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, it } from 'vitest';
-import { SqliteEnvelopeArchive } from '../src/index.js';
+import { SqliteEnvelopeArchive } from '../src/archive-sqlite.js';
 import { Resources } from './helpers/nodes.js';
 import { offlineClientGetsHistory } from './helpers/mailserver-scenario.js';
 

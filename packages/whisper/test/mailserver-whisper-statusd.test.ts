@@ -19,12 +19,12 @@ import {
   MailserverError,
   publicChatKey,
   publicChatTopic,
-  SqliteEnvelopeArchive,
   WHISPER_CAPABILITY,
   WHISPER_PACKET,
   WhisperNode,
   type ReceivedMessage,
 } from '../src/index.js';
+import { SqliteEnvelopeArchive } from '../src/archive-sqlite.js';
 import { FakeStatusd } from './helpers/fake-statusd.js';
 import { rawPeer, Resources, until, type RawPeer } from './helpers/nodes.js';
 import { ARCHIVED, CAPTURE_SECONDS, CHAT, exchange, HARNESS_NODE_KEY, MAILSERVER_PASSWORD, STATUSD_WHISPER_STATUS } from './helpers/statusd-wire.js';

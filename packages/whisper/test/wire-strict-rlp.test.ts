@@ -19,7 +19,6 @@ import {
   openSymmetric,
   publicChatKey,
   publicChatTopic,
-  SqliteEnvelopeArchive,
   symKeyFromPassword,
   topicsToBloom,
   WAKU_CAPABILITY,
@@ -31,6 +30,7 @@ import {
   wrapMessage,
   type EnvelopeNode,
 } from '../src/index.js';
+import { SqliteEnvelopeArchive } from '../src/archive-sqlite.js';
 import { Resources, until } from './helpers/nodes.js';
 import { STATUSD_WHISPER_STATUS } from './helpers/statusd-wire.js';
 import {

@@ -1,12 +1,10 @@
 // The state behind the interactive status-chat: the current chat, a timeline per chat (messages
 // with live delivery states, notices), unread counts, the people we can name, and what `/history`
 // is fetching. It runs parsed commands against a StatusClient and tells its view what changed.
-import { bytesToHex, utf8ToBytes } from '@status-stack/crypto';
 import { publicChatTopic } from '@status-stack/whisper';
 import { threeWordName } from '../account/three-word-name.js';
 import type { DeliveryState, MessageRecord } from '../types.js';
 import type { StatusClient } from '../client/status-client.js';
-import { CLIENT_NS } from '../client/status-client.js';
 import type { ClientChat, ClientMessage } from '../client/types.js';
 import { TypedEmitter } from '../client/events.js';
 import type { ChatCommand, ChatRef, PersonRef } from './chat-commands.js';
@@ -523,8 +521,7 @@ export class ChatSession {
     // Public chats have their own topic; 1:1 and group messages come on our partitioned and negotiated topics.
     const topics = chat.type === 'public' ? [publicChatTopic(chat.id)] : this.client.listenedTopics();
     if (hours !== undefined) {
-      const from = String(Math.floor(this.now() / 1000) - hours * 3600);
-      for (const t of topics) await this.client.storage.kvPut(CLIENT_NS.HISTORY, bytesToHex(t), utf8ToBytes(from));
+      await this.client.rewindHistory(topics, Math.floor(this.now() / 1000) - hours * 3600);
     }
     const label = `history of ${chatLabel(chat)}`;
     const { received } = await this.withProgress(label, true, () => this.client.requestHistory(topics));

@@ -28,8 +28,6 @@ import {
 import {
   Bridge,
   MailServer,
-  PostgresEnvelopeArchive,
-  SqliteEnvelopeArchive,
   WakuNode,
   WHISPER,
   WhisperNode,
@@ -742,12 +740,17 @@ export interface StatusNode {
 }
 
 async function openArchive(config: ArchiveConfig): Promise<EnvelopeArchive> {
-  if (config.kind === 'postgres') return PostgresEnvelopeArchive.open(config.url);
+  // The drivers load only when an archive of their kind is configured: a relay loads neither.
+  if (config.kind === 'postgres') {
+    const { PostgresEnvelopeArchive } = await import('@status-stack/whisper/archive-postgres');
+    return PostgresEnvelopeArchive.open(config.url);
+  }
   if (config.path !== ':memory:') {
     mkdirPrivate(dirname(config.path));
     // Created 0600 before SQLite opens it: SQLite would make it 0644 under umask 022, and its -wal/-shm take its mode.
     ensurePrivateFile(config.path);
   }
+  const { SqliteEnvelopeArchive } = await import('@status-stack/whisper/archive-sqlite');
   return new SqliteEnvelopeArchive({ path: config.path });
 }
 

@@ -1746,6 +1746,14 @@ export class StatusClient {
   }
 
   /**
+   * Makes the next requestHistory of each of `topics` start at `fromSeconds` (Unix seconds), as if the
+   * last request for it had ended there: a user can ask for older history than the window already fetched.
+   */
+  async rewindHistory(topics: readonly Topic[], fromSeconds: number): Promise<void> {
+    for (const t of topics) await this.storage.kvPut(CLIENT_NS.HISTORY, bytesToHex(t), utf8ToBytes(String(fromSeconds)));
+  }
+
+  /**
    * Asks the transport's mailserver for the history of `topics`, from where the last request for each
    * topic ended (or `historyWindowSeconds` back), paging through cursors; remembers the new upper bound per topic.
    * Resolves with the number of pages once every envelope delivered has been processed. Progress

@@ -42,8 +42,8 @@ export {
   type EnvelopeArchive,
   type NormalizedArchiveQuery,
 } from './archive.js';
-export { SqliteEnvelopeArchive, type SqliteArchiveOptions } from './archive-sqlite.js';
-export { PostgresEnvelopeArchive, type PostgresArchiveOptions } from './archive-postgres.js';
+// SqliteEnvelopeArchive and PostgresEnvelopeArchive: subpath exports
+// '@status-stack/whisper/archive-sqlite' and '@status-stack/whisper/archive-postgres'.
 export {
   MAILSERVER_CODEC_ERROR_CODES,
   MAILSERVER_CODEC_LIMITS,
