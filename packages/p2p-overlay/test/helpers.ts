@@ -4,14 +4,7 @@ export const SHH6: Capability = { name: 'shh', version: 6, length: 128 };
 export const WAKU0: Capability = { name: 'waku', version: 0, length: 128 };
 export const WAKU1: Capability = { name: 'waku', version: 1, length: 128 };
 
-/** Resolves once `cond` holds, polling; rejects after `ms` so a broken test fails instead of hanging. */
-export async function until(cond: () => boolean, what = 'condition', ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { until } from '../../../test-support/index.js';
 
 export interface Received {
   code: number;

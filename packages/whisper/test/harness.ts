@@ -1,14 +1,9 @@
 import { generatePrivateKey, getPublicKey } from '@status-stack/crypto';
 import type { Overlay, PeerLink } from '@status-stack/p2p-overlay';
 import { WhisperNode, WHISPER_CAPABILITY, type EnvelopeNodeOptions, type ReceivedMessage } from '../src/index.js';
+import { until } from '../../../test-support/index.js';
 
-export async function until(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+export { until };
 
 export interface TestNode {
   overlay: Overlay;

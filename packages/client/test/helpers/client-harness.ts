@@ -5,14 +5,7 @@ import { generatePrivateKey } from '@status-stack/crypto';
 import { MemoryHub, MemoryTransport, type EnvelopeTransport } from '@status-stack/whisper';
 import { MemoryStorage, SqliteStorage, StatusClient, type ClientError, type ClientStorage, type IgnoredEvent, type StatusClientTiming } from '../../src/index.js';
 
-/** Polls `cond` until it holds (no timing assertions: only a generous give-up). */
-export async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { until } from '../../../../test-support/index.js';
 
 export interface TestPeer {
   client: StatusClient;

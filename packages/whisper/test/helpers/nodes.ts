@@ -2,14 +2,9 @@
 // that the test's afterEach closes, and bare peers whose packets a test writes by hand.
 import { RlpxOverlay, type Capability, type Overlay, type PeerLink } from '@status-stack/p2p-overlay';
 import type { EnvelopeNode } from '../../src/index.js';
+import { until } from '../../../../test-support/index.js';
 
-export async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+export { until };
 
 /** Everything a test opened, closed in reverse order by `closeAll`. */
 export class Resources {
