@@ -11,6 +11,7 @@ export const packageNames = [
   'mvds',
   'payloads',
   'client',
+  'node',
 ] as const;
 
 // Tests import the TypeScript sources through the `typescript` export condition:

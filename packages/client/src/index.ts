@@ -78,26 +78,3 @@ export { SqliteStorage, STORAGE_CIPHER, STORAGE_KEY_LENGTH } from './storage/sql
 export { SCHEMA_VERSION } from './storage/migrations.js';
 export { inspectEnvelope, inspectDecodedEnvelope, inspectInput, prepareKeys, parseEnvelopes, parseHex, splitInputLines, toJsonValue, INSPECT_ERROR, InspectError, type InspectErrorCode, type InspectKeys, type InspectOptions, type InspectResult, type KeyRing } from './cli/inspect.js';
 export * from './client/index.js';
-export {
-  startStatusNode,
-  resolveNodeOptions,
-  parseNodeOptions,
-  parseStatusNodeArgv,
-  createStatusNodeCommand,
-  loadOrCreateNodeKey,
-  NodeConfigError,
-  NODE_CONFIG_ERROR,
-  LOG_LEVELS,
-  NODE_DEFAULTS,
-  type StatusNode,
-  type StatusNodeOptions,
-  type StartStatusNodeOptions,
-  type ArchiveConfig,
-  type DiscoveryConfig,
-  type NodeKeySource,
-  type LogLevel,
-  type StatusNodeConfig,
-  type RawNodeOptions,
-  type NodeLogger,
-  type NodeConfigErrorCode,
-} from './cli/node-config.js';

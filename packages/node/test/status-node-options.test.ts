@@ -59,6 +59,8 @@ describe('resolveNodeOptions', () => {
       maxPeers: NODE_DEFAULTS.MAX_PEERS,
       dataDir: '/srv/node',
       logLevel: 'info',
+      logFormat: 'text',
+      metrics: undefined,
       warnings: [],
     });
     expect(resolveNodeOptions({ dataDir: '/srv/node', mailserver: true }).mailserver).toEqual({
@@ -162,7 +164,7 @@ describe('startStatusNode(options)', () => {
 describe('--node-key in a folder that does not exist', () => {
   it('is an error (a typo must not become a new identity) unless --create is given', async () => {
     const { stat } = await import('node:fs/promises');
-    const { loadOrCreateNodeKey, parseNodeOptions } = await import('../src/cli/node-config.js');
+    const { loadOrCreateNodeKey, parseNodeOptions } = await import('../src/index.js');
     const dir = await mkdtemp(join(tmpdir(), 'node-key-'));
     try {
       const typo = join(dir, 'nosuch', 'dir', 'key');

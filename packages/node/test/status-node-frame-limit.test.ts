@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generatePrivateKey, getPublicKey, hexToBytes, randomBytes } from '@status-stack/crypto';
 import { DISCONNECT_REASON, RlpxSession, frameSizeFor } from '@status-stack/p2p-overlay';
 import { WAKU_PACKET, encodeWakuStatus } from '@status-stack/whisper';
-import { parseNodeOptions, startStatusNode } from '../src/cli/node-config.js';
+import { parseNodeOptions, startStatusNode } from '../src/index.js';
 
 const closers: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
