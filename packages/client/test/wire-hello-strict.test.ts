@@ -11,19 +11,13 @@ import { bytesToUtf8, generatePrivateKey } from '@status-stack/crypto';
 import { P2P_SCHEMA, RlpxOverlay, decodeRlpStrictAs } from '@status-stack/p2p-overlay';
 import { parseNodeOptions, startStatusNode } from '@status-stack/node';
 import { MemoryStorage, StatusClient } from '../src/index.js';
+import { until } from '../../../test-support/index.js';
 
 const closers: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** An overlay speaking everything, recording each Hello it reads. */
 async function recorder(): Promise<{ overlay: RlpxOverlay; hellos: Uint8Array[] }> {

@@ -9,14 +9,8 @@ import { bytesToUtf8, generatePrivateKey, utf8ToBytes } from '@status-stack/cryp
 import { RlpxOverlay } from '@status-stack/p2p-overlay';
 import { publicChatKey, publicChatTopic, WAKU_PACKET, WakuNode, WHISPER_ERROR, type ReceivedMessage } from '@status-stack/whisper';
 import { NodeMetrics, startStatusNode, type NodeHealth, type StatusNode } from '../src/index.js';
+import { until } from '../../../test-support/index.js';
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const closers: Array<() => Promise<unknown> | unknown> = [];
 let dataDir: string;

@@ -11,19 +11,13 @@ import { bytesToHex, generatePrivateKey } from '@status-stack/crypto';
 import { RlpxOverlay } from '@status-stack/p2p-overlay';
 import { WakuNode } from '@status-stack/whisper';
 import { LOG_LEVELS } from '../src/index.js';
+import { until } from '../../../test-support/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const entry = 'packages/node/src/cli/status-node.ts';
 const dir = mkdtempSync(join(tmpdir(), 'status-node-ops-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface JsonLine {
   time: string;

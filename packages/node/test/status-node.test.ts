@@ -18,14 +18,8 @@ import {
   type ReceivedMessage,
 } from '@status-stack/whisper';
 import { parseNodeOptions, startStatusNode, type NodeLogger, type RawNodeOptions, type StatusNode } from '../src/index.js';
+import { until } from '../../../test-support/index.js';
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const closers: Array<() => Promise<unknown> | unknown> = [];
 let dataDir: string;
