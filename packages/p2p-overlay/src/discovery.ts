@@ -1,10 +1,8 @@
 import * as dgram from 'node:dgram';
 import type { EventEmitter } from 'node:events';
 import debugFactory from 'debug';
-import { Discv5 } from '@chainsafe/discv5';
-import { ENR as ChainsafeEnr, SignableENR } from '@chainsafe/enr';
-import { privateKeyFromRaw } from '@libp2p/crypto/keys';
-import { multiaddr } from '@multiformats/multiaddr';
+import type { Discv5 } from '@chainsafe/discv5';
+import type { ENR as ChainsafeEnr } from '@chainsafe/enr';
 import { RLP } from '@ethereumjs/rlp';
 import { generatePrivateKey, utf8ToBytes } from '@status-stack/crypto';
 import { OverlayError, OVERLAY_ERROR } from './errors.js';
@@ -16,6 +14,40 @@ import type { Capability, DiscoverySource } from './types.js';
 const log = debugFactory('status:p2p-overlay:discovery');
 
 type Discv5CreateOptions = Parameters<typeof Discv5.create>[0];
+
+/**
+ * The discv5 implementation and what it needs, loaded on the first `Discv5Discovery.start()`
+ * only: importing the overlay (or anything above it) never loads them. `@chainsafe/discv5`
+ * 11.0.0, the newest release whose dependencies all install from the registry, imports
+ * `ethereum-cryptography` and `@libp2p/peer-id` without declaring them; under an isolated install
+ * layout (`--install-strategy=linked`) they resolve only if the application itself depends on
+ * them, which the error below says.
+ */
+const DISCV5_UNDECLARED = ['ethereum-cryptography@^2', '@libp2p/peer-id@^5'] as const;
+
+async function loadDiscv5(): Promise<{
+  Discv5: typeof Discv5;
+  SignableENR: typeof import('@chainsafe/enr').SignableENR;
+  privateKeyFromRaw: typeof import('@libp2p/crypto/keys').privateKeyFromRaw;
+  multiaddr: typeof import('@multiformats/multiaddr').multiaddr;
+}> {
+  try {
+    const [d, e, k, m] = await Promise.all([
+      import('@chainsafe/discv5'),
+      import('@chainsafe/enr'),
+      import('@libp2p/crypto/keys'),
+      import('@multiformats/multiaddr'),
+    ]);
+    return { Discv5: d.Discv5, SignableENR: e.SignableENR, privateKeyFromRaw: k.privateKeyFromRaw, multiaddr: m.multiaddr };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const hint =
+      err.code === 'ERR_MODULE_NOT_FOUND' && DISCV5_UNDECLARED.some((d) => err.message.includes(`'${d.split('@^')[0]}'`))
+        ? ` (@chainsafe/discv5 imports ${DISCV5_UNDECLARED.map((d) => d.split('@^')[0]).join(' and ')} without declaring them: with an isolated install layout, add ${DISCV5_UNDECLARED.map((d) => `'${d}'`).join(' and ')} to the application's dependencies)`
+        : '';
+    throw new OverlayError(OVERLAY_ERROR.DISCOVERY_FAILED, `discv5 could not be loaded: ${err.message}${hint}`);
+  }
+}
 
 /** A fixed list of enode URLs. */
 export class StaticDiscovery implements DiscoverySource {
@@ -181,6 +213,15 @@ export class Discv5Discovery implements DiscoverySource {
     this.reported.clear();
     const host = this.opts.host ?? '127.0.0.1';
     const bindHost = this.opts.bindHost ?? host;
+    let lib: Awaited<ReturnType<typeof loadDiscv5>>;
+    try {
+      lib = await loadDiscv5();
+    } catch (e) {
+      this.running = false;
+      throw e;
+    }
+    if (!this.running) return; // stopped while loading
+    const { Discv5, SignableENR, privateKeyFromRaw, multiaddr } = lib;
     try {
       // Keep the port across suspend/resume: peers holding our record can still reach us.
       const port = this.port ?? (this.opts.udpPort || (await freeUdpPort(bindHost)));
