@@ -34,9 +34,9 @@ export interface SimNetworkOptions {
 
 /** A lossy, delaying, reordering in-memory network, stepped by epochs. */
 export class SimNetwork {
-  readonly #opts: SimNetworkOptions;
-  readonly #inflight = new Map<number, Packet[]>();
-  #epoch = 0;
+  private readonly opts: SimNetworkOptions;
+  private readonly inflightByEpoch = new Map<number, Packet[]>();
+  private currentEpoch = 0;
   payloadsSent = 0;
   bytesSent = 0;
   payloadsLost = 0;
@@ -51,11 +51,11 @@ export class SimNetwork {
         `delays must satisfy 1 <= minDelay <= maxDelay, got ${options.minDelay}..${options.maxDelay}`,
       );
     }
-    this.#opts = options;
+    this.opts = options;
   }
 
   set epoch(e: number) {
-    this.#epoch = e;
+    this.currentEpoch = e;
   }
 
   /** The transport port of node `from`. */
@@ -64,16 +64,16 @@ export class SimNetwork {
       send: (to, bytes) => {
         this.payloadsSent++;
         this.bytesSent += bytes.length;
-        const { random, loss, minDelay, maxDelay } = this.#opts;
+        const { random, loss, minDelay, maxDelay } = this.opts;
         if (random() < loss) {
           this.payloadsLost++;
           return;
         }
-        const at = this.#epoch + minDelay + Math.floor(random() * (maxDelay - minDelay + 1));
-        let slot = this.#inflight.get(at);
+        const at = this.currentEpoch + minDelay + Math.floor(random() * (maxDelay - minDelay + 1));
+        let slot = this.inflightByEpoch.get(at);
         if (slot === undefined) {
           slot = [];
-          this.#inflight.set(at, slot);
+          this.inflightByEpoch.set(at, slot);
         }
         slot.push({ from, to, bytes: bytes.slice() });
       },
@@ -82,10 +82,10 @@ export class SimNetwork {
 
   /** Removes and returns the packets due at `epoch`, shuffled. */
   take(epoch: number): Packet[] {
-    const slot = this.#inflight.get(epoch) ?? [];
-    this.#inflight.delete(epoch);
+    const slot = this.inflightByEpoch.get(epoch) ?? [];
+    this.inflightByEpoch.delete(epoch);
     for (let i = slot.length - 1; i > 0; i--) {
-      const j = Math.floor(this.#opts.random() * (i + 1));
+      const j = Math.floor(this.opts.random() * (i + 1));
       [slot[i], slot[j]] = [slot[j], slot[i]];
     }
     return slot;
@@ -93,7 +93,7 @@ export class SimNetwork {
 
   get inflight(): number {
     let n = 0;
-    for (const s of this.#inflight.values()) n += s.length;
+    for (const s of this.inflightByEpoch.values()) n += s.length;
     return n;
   }
 }
