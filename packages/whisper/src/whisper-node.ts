@@ -13,7 +13,7 @@ import {
   encodeWhisperStatus,
 } from './packets.js';
 import { advertisedBloom, EnvelopeNode, type PeerState } from './node/envelope-node.js';
-import type { EnvelopeNodeOptions, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult } from './types.js';
+import type { EnvelopeNodeOptions, HistoryClient, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult } from './types.js';
 import { MailserverClient } from './mailserver/client.js';
 
 export const WHISPER_CAPABILITY: Capability = { name: WHISPER.PROTOCOL_NAME, version: WHISPER.PROTOCOL_VERSION, length: WHISPER.CODE_COUNT };
@@ -27,7 +27,7 @@ export class WhisperNode extends EnvelopeNode {
     super(overlay, options);
   }
 
-  private mailserverClient: MailserverClient | undefined;
+  private mailserverClient: HistoryClient | undefined;
 
   /**
    * Fetches history from a mailserver peer (P2P request 126 in status-go's Whisper `MessagesRequest`
@@ -39,7 +39,7 @@ export class WhisperNode extends EnvelopeNode {
   }
 
   /** The mailserver client behind `requestHistory` (created on first use; it handles codes 125 and 127). */
-  get mailserver(): MailserverClient {
+  get mailserver(): HistoryClient {
     this.mailserverClient ??= new MailserverClient(this);
     return this.mailserverClient;
   }

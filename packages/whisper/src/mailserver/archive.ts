@@ -1,5 +1,5 @@
-// The mailserver archive port: what a Whisper/Waku node needs from the store that keeps
-// every envelope it has seen, plus the query rules both real implementations share.
+// The query rules and key layout both mailserver archives share. The port itself (EnvelopeArchive,
+// what a mailserver needs from the store that keeps every envelope it has seen) is in types.ts.
 //
 // Keys and cursors follow status-go v0.62.18 (`mailserver/db_key.go`) so cursors are
 // interchangeable with its mailservers:
@@ -11,28 +11,11 @@
 // everything strictly below the cursor.
 import { RLP, type NestedUint8Array } from '@ethereumjs/rlp';
 import { keccak256 } from '@status-stack/crypto';
+import { ARCHIVE_ERROR_CODES, ArchiveError } from '../errors.js';
+import type { ArchivePage, ArchiveQuery, ArchiveRecord } from '../types.js';
 
-export const ARCHIVE_ERROR_CODES = {
-  INVALID_RECORD: 'INVALID_RECORD',
-  INVALID_RANGE: 'INVALID_RANGE',
-  INVALID_LIMIT: 'INVALID_LIMIT',
-  INVALID_CURSOR: 'INVALID_CURSOR',
-  INVALID_FILTER: 'INVALID_FILTER',
-  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
-  DATABASE: 'DATABASE',
-  CLOSED: 'CLOSED',
-} as const;
-export type ArchiveErrorCode = (typeof ARCHIVE_ERROR_CODES)[keyof typeof ARCHIVE_ERROR_CODES];
-
-/** Every failure of an archive: bad input, or the database itself (never an empty result instead). */
-export class ArchiveError extends Error {
-  readonly code: ArchiveErrorCode;
-  constructor(code: ArchiveErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ArchiveError';
-    this.code = code;
-  }
-}
+export { ARCHIVE_ERROR_CODES, ArchiveError, type ArchiveErrorCode } from '../errors.js';
+export type { ArchivePage, ArchiveQuery, ArchiveRecord, EnvelopeArchive } from '../types.js';
 
 export const ARCHIVE_LIMITS = {
   /** status-go `MaxLimitInMessagesRequest` / `maxMessagesRequestPayloadLimit`. */
@@ -51,72 +34,6 @@ export const ARCHIVE_LIMITS = {
   DB_KEY_LENGTH: 40,
   MAX_UINT32: 0xffffffff,
 } as const;
-
-/** One archived envelope. */
-export interface ArchiveRecord {
-  /** The envelope as it travels: RLP `[expiry, ttl, topic, data, nonce]`. */
-  envelope: Uint8Array;
-  /** keccak256 of `envelope` (32 bytes). */
-  hash: Uint8Array;
-  /** 4 bytes. */
-  topic: Uint8Array;
-  /** Unix seconds. */
-  expiry: number;
-  /** Seconds; `expiry - ttl` is the sent time queries select on. */
-  ttl: number;
-  /** Unix seconds when this node archived it (kept for operators; not used by queries). */
-  archivedAt: number;
-}
-
-export interface ArchiveQuery {
-  /** Lower bound of the sent time, Unix seconds, inclusive. */
-  from: number;
-  /** Upper bound of the sent time, Unix seconds, inclusive. */
-  to: number;
-  /** Match envelopes on any of these 4-byte topics. When non-empty, `bloom` is ignored (Waku mailserver spec). */
-  topics?: Uint8Array[];
-  /** 64-byte Whisper bloom filter: match envelopes whose topic bloom is contained in it. */
-  bloom?: Uint8Array;
-  /** Page size, 1..{@link ARCHIVE_LIMITS.MAX_QUERY_LIMIT}. */
-  limit: number;
-  /** The cursor of the previous page (36 bytes, or a 40-byte status-go DB key); empty or absent for the first page. */
-  cursor?: Uint8Array;
-  /**
-   * Stop the page once its envelopes add up to more than this many bytes (the first envelope is
-   * always included, so a page is never empty while envelopes match); the cursor then points past
-   * the last envelope returned. Archives read no more than that (plus one envelope) from the database.
-   */
-  maxBytes?: number;
-}
-
-export interface ArchivePage {
-  /** Raw envelope RLPs, newest first (sent time descending, then hash descending). */
-  envelopes: Uint8Array[];
-  /** 36 bytes when more envelopes match; empty when this page is the last. */
-  cursor: Uint8Array;
-  /** Hash of the last envelope in this page; 32 zero bytes when the page is empty (as status-go reports it). */
-  lastEnvelopeHash: Uint8Array;
-}
-
-/**
- * The store behind a mailserver. Implementations: {@link SqliteEnvelopeArchive} (embedded
- * default) and {@link PostgresEnvelopeArchive} (operators). All methods reject with
- * {@link ArchiveError}.
- */
-export interface EnvelopeArchive {
-  /** Stores one envelope; resolves false when it was already archived. */
-  put(record: ArchiveRecord): Promise<boolean>;
-  /** Stores a batch in one transaction; resolves with how many were new. */
-  putMany(records: readonly ArchiveRecord[]): Promise<number>;
-  /** One page of history, newest first. */
-  query(query: ArchiveQuery): Promise<ArchivePage>;
-  /** Deletes envelopes whose expiry is older than `now - retentionSeconds`; resolves with how many. */
-  prune(now: number, retentionSeconds?: number): Promise<number>;
-  /** How many envelopes are archived. */
-  count(): Promise<number>;
-  /** Releases the database; later calls reject with code `CLOSED`. Idempotent. */
-  close(): Promise<void>;
-}
 
 /** A query after validation, in the form both implementations use. */
 export interface NormalizedArchiveQuery {

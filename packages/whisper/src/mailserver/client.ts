@@ -19,6 +19,7 @@ import type { EnvelopeNode } from '../node/envelope-node.js';
 import type {
   EnvelopeRequestForm,
   Hash,
+  HistoryClient,
   HistoryRequest,
   MailserverClientOptions,
   MailserverClientStats,
@@ -63,7 +64,7 @@ interface PendingPage {
  * Requests history from mailserver peers through a node (Whisper or Waku). One client per node: it
  * takes over the node's handling of codes 125 and 127.
  */
-export class MailserverClient {
+export class MailserverClient implements HistoryClient {
   readonly stats: MailserverClientStats = {
     requests: 0,
     pages: 0,
