@@ -9,9 +9,10 @@
 // `sent` is expiry − ttl, the time the envelope was posted, which is what history requests
 // select on. Sorting keys bytewise therefore sorts by (sent, hash), and the next page is
 // everything strictly below the cursor.
-import { RLP, type NestedUint8Array } from '@ethereumjs/rlp';
-import { keccak256 } from '@status-stack/crypto';
-import { ARCHIVE_ERROR_CODES, ArchiveError } from '../errors.js';
+import { bytesToHex, keccak256 } from '@status-stack/crypto';
+import { bloomMatch, topicToBloom } from '../bloom.js';
+import { decodeEnvelope } from '../envelope.js';
+import { ARCHIVE_ERROR_CODES, ArchiveError, WhisperError } from '../errors.js';
 import type { ArchivePage, ArchiveQuery, ArchiveRecord } from '../types.js';
 
 export { ARCHIVE_ERROR_CODES, ArchiveError, type ArchiveErrorCode } from '../errors.js';
@@ -59,12 +60,8 @@ function isUint32(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= ARCHIVE_LIMITS.MAX_UINT32;
 }
 
-function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
-
 function show(v: unknown): string {
-  if (v instanceof Uint8Array) return `${v.length} bytes 0x${hex(v.subarray(0, 48))}${v.length > 48 ? '…' : ''}`;
+  if (v instanceof Uint8Array) return `${v.length} bytes 0x${bytesToHex(v.subarray(0, 48))}${v.length > 48 ? '…' : ''}`;
   if (typeof v === 'bigint') return `${v}n`;
   try {
     return JSON.stringify(v) ?? String(v);
@@ -123,27 +120,14 @@ export function decodeMailserverCursor(cursor: Uint8Array): { sent: number; hash
   return { sent: readUint32BE(cursor, 0), hash: cursor.slice(4, 36) };
 }
 
-/**
- * Whisper bloom of a topic (EIP-627; NOTES.md): three bits chosen by the topic bytes.
- * go-ethereum and status-go assign the byte (`b[i] = 1 << bit`) rather than OR it, so when two
- * indices share a byte only the last bit survives; we do the same so matches agree with theirs.
- */
+/** Whisper bloom of a topic (whisper's `topicToBloom`, byte-identical to status-go's). */
 export function _topicBloom(topic: Uint8Array): Uint8Array {
-  const bloom = new Uint8Array(ARCHIVE_LIMITS.BLOOM_LENGTH);
-  for (let j = 0; j < 3; j++) {
-    const index = topic[j] + ((topic[3] & (1 << j)) !== 0 ? 256 : 0);
-    bloom[index >>> 3] = 1 << (index & 7);
-  }
-  return bloom;
+  return topicToBloom(topic);
 }
 
 /** True when the topic's bloom is contained in `bloom` (status-go `BloomFilterMatch`). */
 export function _topicMatchesBloom(topic: Uint8Array, bloom: Uint8Array): boolean {
-  const own = _topicBloom(topic);
-  for (let i = 0; i < own.length; i++) {
-    if ((own[i] & bloom[i]) !== own[i]) return false;
-  }
-  return true;
+  return bloomMatch(bloom, topicToBloom(topic));
 }
 
 /** The bloom as PostgreSQL's bit(512) text: bytes in order, each most significant bit first (as status-go stores it). */
@@ -217,7 +201,7 @@ export function normalizeArchiveQuery(query: ArchiveQuery): NormalizedArchiveQue
       if (!(t instanceof Uint8Array) || t.length !== ARCHIVE_LIMITS.TOPIC_LENGTH) {
         throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_FILTER, `topic must be 4 bytes, got ${show(t)}`);
       }
-      seen.set(hex(t), t.slice());
+      seen.set(bytesToHex(t), t.slice());
     }
     if (seen.size > 0) normalizedTopics = [...seen.values()];
   }
@@ -298,39 +282,17 @@ export function _fromBuffer(b: Buffer | Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Reads a canonical RLP unsigned integer of at most `maxBytes` bytes, or returns undefined. */
-function readCanonicalUint(b: Uint8Array, maxBytes: number): number | bigint | undefined {
-  if (b.length > maxBytes || (b.length > 0 && b[0] === 0)) return undefined;
-  let v = 0n;
-  for (const byte of b) v = (v << 8n) | BigInt(byte);
-  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-}
-
-/** The fields of an envelope RLP `[expiry, ttl, topic, data, nonce]`, or a reason it is malformed. */
+/** The fields of an envelope RLP `[expiry, ttl, topic, data, nonce]` (whisper's envelope decoder), or a reason it is malformed. */
 export function _readEnvelopeFields(
   envelope: Uint8Array,
 ): { ok: true; expiry: number; ttl: number; topic: Uint8Array } | { ok: false; reason: string } {
-  let decoded: Uint8Array | NestedUint8Array;
   try {
-    decoded = RLP.decode(envelope);
+    const { expiry, ttl, topic } = decodeEnvelope(envelope);
+    return { ok: true, expiry, ttl, topic };
   } catch (err) {
-    return { ok: false, reason: `not RLP (${(err as Error).message})` };
+    if (err instanceof WhisperError) return { ok: false, reason: err.message };
+    throw err;
   }
-  if (!Array.isArray(decoded)) return { ok: false, reason: 'not an RLP list' };
-  if (decoded.length !== 5) return { ok: false, reason: `expected 5 fields, got ${decoded.length}` };
-  const [expiryB, ttlB, topic, data, nonceB] = decoded;
-  if (![expiryB, ttlB, topic, data, nonceB].every((f) => f instanceof Uint8Array)) {
-    return { ok: false, reason: 'a field is a list, expected byte strings' };
-  }
-  const expiry = readCanonicalUint(expiryB as Uint8Array, 4);
-  const ttl = readCanonicalUint(ttlB as Uint8Array, 4);
-  if (typeof expiry !== 'number') return { ok: false, reason: `expiry is not a canonical uint32: ${show(expiryB)}` };
-  if (typeof ttl !== 'number') return { ok: false, reason: `ttl is not a canonical uint32: ${show(ttlB)}` };
-  if ((topic as Uint8Array).length !== 4) return { ok: false, reason: `topic must be 4 bytes, got ${show(topic)}` };
-  if (readCanonicalUint(nonceB as Uint8Array, 8) === undefined) {
-    return { ok: false, reason: `nonce is not a canonical uint64: ${show(nonceB)}` };
-  }
-  return { ok: true, expiry, ttl, topic: topic as Uint8Array };
 }
 
 /**

@@ -18,10 +18,9 @@ import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
 import { equalBytes, hexToBytes, keccak256 } from '@status-stack/crypto';
 import { WHISPER_PACKET } from '../constants.js';
-import { decodeEnvelope, encodeEnvelope, envelopeHash, type Envelope } from '../envelope.js';
+import { encodeEnvelope, envelopeHash, type Envelope } from '../envelope.js';
 import { WhisperError, WHISPER_ERROR } from '../errors.js';
 import type { EnvelopeNode } from '../node/envelope-node.js';
-import { rlpDecode } from '../rlp-util.js';
 import { symKeyFromPassword } from '../status-topics.js';
 import { DrainWaiter } from '../node/backpressure.js';
 import type { EnvelopeSource, Hash, MailServerEvents, MailServerLoad, MailServerOptions, MailServerStats, PeerHandle } from '../types.js';
@@ -37,17 +36,10 @@ import {
   type ArchiveRecord,
   type EnvelopeArchive,
 } from './archive.js';
-import {
-  archiveQueryForRequest,
-  decodeMessagesRequest,
-  decodeMessagesRequestPayload,
-  encodeP2PMessages,
-  encodeRequestComplete,
-  encodeRequestFailed,
-  MailserverCodecError,
-  type MessagesRequest,
-  type MessagesRequestPayload,
-} from './messages-request.js';
+import { MailserverCodecError } from './errors.js';
+import { archiveQueryForRequest, decodeMessagesRequestPayload, decodeP2PRequest, type MessagesRequest, type MessagesRequestPayload, type P2PRequest } from './messages-request.js';
+import { encodeP2PMessages } from './p2p-messages.js';
+import { encodeRequestComplete, encodeRequestFailed } from './request-complete.js';
 
 const log = createDebug('status:whisper:mailserver:server');
 
@@ -502,30 +494,19 @@ export class MailServer extends EventEmitter {
     for (const job of [...set]) if (job.peer.isClosed) this.cancel(job, 'peer left');
   }
 
-  /** Either form of 126: a 5-item list is an envelope (older form), anything else a MessagesRequest. */
+  /** Either form of 126 (`decodeP2PRequest`): the older one is opened with our keys and its signer checked. */
   private parseRequest(peer: PeerHandle, payload: Uint8Array): ParsedRequest {
-    let item;
+    let p2p: P2PRequest;
     try {
-      item = rlpDecode(payload, 'p2p request');
-    } catch (e) {
-      throw new Rejection((e as Error).message, undefined);
-    }
-    if (Array.isArray(item) && item.length === 5) return this.parseEnvelopeRequest(peer, payload);
-    try {
-      const request = decodeMessagesRequest(payload);
-      return { id: request.id, form: 'current', request };
+      p2p = decodeP2PRequest(payload);
     } catch (e) {
       throw new Rejection((e as Error).message, e instanceof MailserverCodecError ? e.requestId : undefined);
     }
+    if (p2p.form === 'envelope') return this.parseEnvelopeRequest(peer, p2p.envelope);
+    return { id: p2p.request.id, form: 'current', request: p2p.request };
   }
 
-  private parseEnvelopeRequest(peer: PeerHandle, payload: Uint8Array): ParsedRequest {
-    let envelope: Envelope;
-    try {
-      envelope = decodeEnvelope(payload);
-    } catch (e) {
-      throw new Rejection(`malformed request envelope: ${(e as Error).message}`, undefined);
-    }
+  private parseEnvelopeRequest(peer: PeerHandle, envelope: Envelope): ParsedRequest {
     const id = envelopeHash(envelope);
     if (!this.symKey && !this.asymKey) throw new Rejection('this mailserver has no password or key: envelope requests are not accepted', id);
     // status-go `openEnvelope`: the asymmetric key first, then the password's key.

@@ -7,7 +7,7 @@ import type { RateLimiter } from '../rate-limiter.js';
 import type { RateLimits } from '../packets.js';
 import type { Topic } from '../topic.js';
 import type { Filter, HistoryClient, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult, ReceivedMessage, WakuNodeOptions } from '../types.js';
-import { decodeP2PEnvelopes } from '../whisper-node.js';
+import { decodeP2PEnvelopes } from '../mailserver/p2p-messages.js';
 import { MailserverClient } from '../mailserver/client.js';
 import { WAKU, WAKU_PACKET } from './constants.js';
 import {
