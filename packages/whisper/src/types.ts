@@ -374,8 +374,38 @@ export interface MailServerLoad {
   bufferedBytes: number;
 }
 
+/** How a mailserver request ended: answered (its page sent), refused, failed in the archive, or dropped unanswered. */
+export type MailServerRequestOutcome = 'served' | 'rejected' | 'failed' | 'cancelled';
+
+/** What `request:finished` reports of one request, for an operator's metrics. */
+export interface MailServerRequestReport {
+  /** The requesting peer's id (hex). */
+  peer: string;
+  /** Absent when the request was too malformed to read its id. */
+  requestId?: Hash;
+  outcome: MailServerRequestOutcome;
+  /** True when served (its request complete sent). */
+  ok: boolean;
+  /** Envelopes sent for it. */
+  envelopes: number;
+  /** Envelope bytes sent for it. */
+  bytes: number;
+  /** P2P messages packets (127) they went in. */
+  packets: number;
+  /** Archive queries run for it (one per packet's worth). */
+  reads: number;
+  /** The request complete carried a cursor: more history matches. */
+  more: boolean;
+  /** From its arrival to its request complete (or to its refusal or drop), in real milliseconds. */
+  durationMs: number;
+  /** Why it was not served. */
+  error?: string;
+}
+
 export interface MailServerEvents {
   'request:served': (peerId: string, requestId: Hash, envelopes: number, cursor: Uint8Array) => void;
+  /** After every request, whatever its outcome (after `request:served`, `request:rejected` or `request:failed`). */
+  'request:finished': (report: MailServerRequestReport) => void;
   'request:rejected': (peerId: string, requestId: Hash | undefined, reason: string) => void;
   'request:failed': (peerId: string, requestId: Hash, error: ArchiveError) => void;
   'archive:error': (error: ArchiveError) => void;
