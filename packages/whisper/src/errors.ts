@@ -40,3 +40,26 @@ export class TimeSyncError extends WhisperError {
     this.name = 'TimeSyncError';
   }
 }
+
+// The errors of the mailserver archive port (EnvelopeArchive, types.ts), here so the port file imports no feature.
+export const ARCHIVE_ERROR_CODES = {
+  INVALID_RECORD: 'INVALID_RECORD',
+  INVALID_RANGE: 'INVALID_RANGE',
+  INVALID_LIMIT: 'INVALID_LIMIT',
+  INVALID_CURSOR: 'INVALID_CURSOR',
+  INVALID_FILTER: 'INVALID_FILTER',
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  DATABASE: 'DATABASE',
+  CLOSED: 'CLOSED',
+} as const;
+export type ArchiveErrorCode = (typeof ARCHIVE_ERROR_CODES)[keyof typeof ARCHIVE_ERROR_CODES];
+
+/** Every failure of an archive: bad input, or the database itself (never an empty result instead). */
+export class ArchiveError extends Error {
+  readonly code: ArchiveErrorCode;
+  constructor(code: ArchiveErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ArchiveError';
+    this.code = code;
+  }
+}

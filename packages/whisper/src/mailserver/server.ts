@@ -18,13 +18,22 @@ import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
 import { equalBytes, hexToBytes, keccak256 } from '@status-stack/crypto';
 import { WHISPER_PACKET } from '../constants.js';
-import { decodeEnvelope, encodeEnvelope, envelopeHash, type Envelope } from '../envelope.js';
+import { encodeEnvelope, envelopeHash, type Envelope } from '../envelope.js';
 import { WhisperError, WHISPER_ERROR } from '../errors.js';
 import type { EnvelopeNode } from '../node/envelope-node.js';
-import { rlpDecode } from '../rlp-util.js';
 import { symKeyFromPassword } from '../status-topics.js';
 import { DrainWaiter } from '../node/backpressure.js';
-import type { EnvelopeSource, Hash, MailServerEvents, MailServerLoad, MailServerOptions, MailServerStats, PeerHandle } from '../types.js';
+import type {
+  EnvelopeSource,
+  Hash,
+  MailServerEvents,
+  MailServerLoad,
+  MailServerOptions,
+  MailServerRequestOutcome,
+  MailServerRequestReport,
+  MailServerStats,
+  PeerHandle,
+} from '../types.js';
 import { openAsymmetric, openSymmetric } from '../wrap.js';
 import {
   _readEnvelopeFields,
@@ -37,17 +46,10 @@ import {
   type ArchiveRecord,
   type EnvelopeArchive,
 } from './archive.js';
-import {
-  archiveQueryForRequest,
-  decodeMessagesRequest,
-  decodeMessagesRequestPayload,
-  encodeP2PMessages,
-  encodeRequestComplete,
-  encodeRequestFailed,
-  MailserverCodecError,
-  type MessagesRequest,
-  type MessagesRequestPayload,
-} from './messages-request.js';
+import { MailserverCodecError } from './errors.js';
+import { archiveQueryForRequest, decodeMessagesRequestPayload, decodeP2PRequest, type MessagesRequest, type MessagesRequestPayload, type P2PRequest } from './messages-request.js';
+import { encodeP2PMessages } from './p2p-messages.js';
+import { encodeRequestComplete, encodeRequestFailed } from './request-complete.js';
 
 const log = createDebug('status:whisper:mailserver:server');
 
@@ -75,6 +77,12 @@ interface Job {
   remaining: number;
   sentEnvelopes: number;
   sentBytes: number;
+  /** P2P messages packets (127) sent for it. */
+  sentPackets: number;
+  /** Archive queries run for it. */
+  reads: number;
+  /** `performance.now()` when it arrived. */
+  readonly startedAt: number;
   lastEnvelopeHash: Uint8Array;
   /** Archive writes pending when it arrived were flushed (before its first read). */
   flushed: boolean;
@@ -280,6 +288,7 @@ export class MailServer extends EventEmitter {
 
   private handleRequest(peer: PeerHandle, payload: Uint8Array): void {
     if (this.closed) return;
+    const startedAt = performance.now();
     this.stats.requests++;
     let parsed: ParsedRequest;
     try {
@@ -294,7 +303,7 @@ export class MailServer extends EventEmitter {
         throw new Rejection(`mailserver busy: ${this.jobCount} requests in flight, try again later`, parsed.id);
       }
     } catch (e) {
-      this.reject(peer, e);
+      this.reject(peer, e, startedAt);
       return;
     }
     const now = this.nowSeconds();
@@ -311,6 +320,9 @@ export class MailServer extends EventEmitter {
       remaining: query.limit,
       sentEnvelopes: 0,
       sentBytes: 0,
+      sentPackets: 0,
+      reads: 0,
+      startedAt,
       lastEnvelopeHash: ZERO_HASH,
       flushed: false,
       unpause: undefined,
@@ -373,6 +385,7 @@ export class MailServer extends EventEmitter {
         job.flushed = true;
         await this.flush();
       }
+      job.reads++;
       page = truncatePage(await this.archive.query(query), query.maxBytes!);
     } catch (e) {
       const err = e instanceof ArchiveError ? e : new ArchiveError('DATABASE', String(e), { cause: e });
@@ -380,7 +393,9 @@ export class MailServer extends EventEmitter {
       log('query for %s failed: %s', job.peer.id.slice(0, 12), err.message);
       this.emit('request:failed', job.peer.id, job.id, err);
       if (job.state === 'active') this.sendQuietly(job.peer, CODE.P2P_REQUEST_COMPLETE, () => encodeRequestFailed(job.id, `archive query failed: ${err.message}`));
+      const wasActive = job.state === 'active';
       this.finish(job);
+      if (wasActive) this.finished(job, 'failed', `archive query failed: ${err.message}`);
       return;
     }
     // Cancelled while reading (the peer left, the server closed): nothing is sent.
@@ -400,13 +415,17 @@ export class MailServer extends EventEmitter {
         if (bundle.length > 0 && size + env.length > this.maxPacketBytes) {
           const b = bundle;
           this.sendQuietly(job.peer, CODE.P2P_MESSAGE, () => encodeP2PMessages(b));
+          job.sentPackets++;
           bundle = [];
           size = 0;
         }
         bundle.push(env);
         size += env.length;
       }
-      if (bundle.length > 0) this.sendQuietly(job.peer, CODE.P2P_MESSAGE, () => encodeP2PMessages(bundle));
+      if (bundle.length > 0) {
+        this.sendQuietly(job.peer, CODE.P2P_MESSAGE, () => encodeP2PMessages(bundle));
+        job.sentPackets++;
+      }
     } finally {
       this.heldBytes -= bytes;
     }
@@ -434,6 +453,34 @@ export class MailServer extends EventEmitter {
     this.stats.served++;
     log('served %d envelopes (%d bytes) to %s (more: %s)', job.sentEnvelopes, job.sentBytes, job.peer.id.slice(0, 12), cursor.length > 0);
     this.emit('request:served', job.peer.id, job.id, job.sentEnvelopes, cursor);
+    this.finished(job, 'served', undefined, cursor.length > 0);
+  }
+
+  /** Emits `request:finished` for a request that was accepted. */
+  private finished(job: Job, outcome: MailServerRequestOutcome, error?: string, more = false): void {
+    const report: MailServerRequestReport = {
+      peer: job.peer.id,
+      requestId: job.id,
+      outcome,
+      ok: outcome === 'served',
+      envelopes: job.sentEnvelopes,
+      bytes: job.sentBytes,
+      packets: job.sentPackets,
+      reads: job.reads,
+      more,
+      durationMs: performance.now() - job.startedAt,
+    };
+    if (error !== undefined) report.error = error;
+    this.emitFinished(report);
+  }
+
+  /** A listener's bug must not break serving. */
+  private emitFinished(report: MailServerRequestReport): void {
+    try {
+      this.emit('request:finished', report);
+    } catch (e) {
+      log('request:finished listener threw: %s', (e as Error).message);
+    }
   }
 
   /** Waits for the peer's buffer to drain below the bound, holding nothing but the job; cancelled after `stallTimeoutMs`. */
@@ -473,6 +520,7 @@ export class MailServer extends EventEmitter {
     this.stats.cancelled++;
     log('dropped a request from %s (%s) after %d envelopes', job.peer.id.slice(0, 12), why, job.sentEnvelopes);
     this.finish(job);
+    this.finished(job, 'cancelled', why);
   }
 
   /** Releases everything of a request: its slot, its place in the queue, its pause. */
@@ -502,30 +550,19 @@ export class MailServer extends EventEmitter {
     for (const job of [...set]) if (job.peer.isClosed) this.cancel(job, 'peer left');
   }
 
-  /** Either form of 126: a 5-item list is an envelope (older form), anything else a MessagesRequest. */
+  /** Either form of 126 (`decodeP2PRequest`): the older one is opened with our keys and its signer checked. */
   private parseRequest(peer: PeerHandle, payload: Uint8Array): ParsedRequest {
-    let item;
+    let p2p: P2PRequest;
     try {
-      item = rlpDecode(payload, 'p2p request');
-    } catch (e) {
-      throw new Rejection((e as Error).message, undefined);
-    }
-    if (Array.isArray(item) && item.length === 5) return this.parseEnvelopeRequest(peer, payload);
-    try {
-      const request = decodeMessagesRequest(payload);
-      return { id: request.id, form: 'current', request };
+      p2p = decodeP2PRequest(payload);
     } catch (e) {
       throw new Rejection((e as Error).message, e instanceof MailserverCodecError ? e.requestId : undefined);
     }
+    if (p2p.form === 'envelope') return this.parseEnvelopeRequest(peer, p2p.envelope);
+    return { id: p2p.request.id, form: 'current', request: p2p.request };
   }
 
-  private parseEnvelopeRequest(peer: PeerHandle, payload: Uint8Array): ParsedRequest {
-    let envelope: Envelope;
-    try {
-      envelope = decodeEnvelope(payload);
-    } catch (e) {
-      throw new Rejection(`malformed request envelope: ${(e as Error).message}`, undefined);
-    }
+  private parseEnvelopeRequest(peer: PeerHandle, envelope: Envelope): ParsedRequest {
     const id = envelopeHash(envelope);
     if (!this.symKey && !this.asymKey) throw new Rejection('this mailserver has no password or key: envelope requests are not accepted', id);
     // status-go `openEnvelope`: the asymmetric key first, then the password's key.
@@ -551,13 +588,27 @@ export class MailServer extends EventEmitter {
     }
   }
 
-  private reject(peer: PeerHandle, e: unknown): void {
+  private reject(peer: PeerHandle, e: unknown, startedAt: number): void {
     const requestId = e instanceof Rejection ? e.requestId : undefined;
     const reason = (e as Error).message;
     this.stats.rejected++;
     log('rejected request from %s: %s', peer.id.slice(0, 12), reason);
     this.emit('request:rejected', peer.id, requestId, reason);
     if (requestId) this.sendQuietly(peer, CODE.P2P_REQUEST_COMPLETE, () => encodeRequestFailed(requestId, reason));
+    const report: MailServerRequestReport = {
+      peer: peer.id,
+      outcome: 'rejected',
+      ok: false,
+      envelopes: 0,
+      bytes: 0,
+      packets: 0,
+      reads: 0,
+      more: false,
+      durationMs: performance.now() - startedAt,
+      error: reason,
+    };
+    if (requestId) report.requestId = requestId;
+    this.emitFinished(report);
   }
 
   private sendQuietly(peer: PeerHandle, code: number, make: () => Uint8Array): void {

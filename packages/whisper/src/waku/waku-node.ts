@@ -6,8 +6,8 @@ import type { PooledEnvelope } from '../node/envelope-pool.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import type { RateLimits } from '../packets.js';
 import type { Topic } from '../topic.js';
-import type { Filter, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult, ReceivedMessage, WakuNodeOptions } from '../types.js';
-import { decodeP2PEnvelopes } from '../whisper-node.js';
+import type { Filter, HistoryClient, HistoryRequest, MailserverHistoryRequest, MailserverHistoryResult, ReceivedMessage, WakuNodeOptions } from '../types.js';
+import { decodeP2PEnvelopes } from '../mailserver/p2p-messages.js';
 import { MailserverClient } from '../mailserver/client.js';
 import { WAKU, WAKU_PACKET } from './constants.js';
 import {
@@ -108,7 +108,7 @@ export class WakuNode extends EnvelopeNode {
   private readonly peerBytes: RateLimiter;
   private readonly extras = new WeakMap<PeerState, WakuPeerExtra>();
   private lastInterest = '';
-  private mailserverClient: MailserverClient | undefined;
+  private mailserverClient: HistoryClient | undefined;
 
   constructor(overlay: Overlay, options: WakuNodeOptions = {}) {
     super(options.acceptWaku0 === false ? overlay : withLegacyWaku(overlay), options);
@@ -160,7 +160,7 @@ export class WakuNode extends EnvelopeNode {
   }
 
   /** The mailserver client behind `requestHistory` (created on first use). */
-  get mailserver(): MailserverClient {
+  get mailserver(): HistoryClient {
     this.mailserverClient ??= new MailserverClient(this);
     return this.mailserverClient;
   }

@@ -13,6 +13,7 @@ import {
   type EnvelopeArchive,
   type EnvelopeNode,
   type EnvelopeNodeOptions,
+  type HistoryClient,
   type MailserverPageResult,
   type ReceivedMessage,
 } from '../../src/index.js';
@@ -28,7 +29,7 @@ export function makeNode(kind: NodeKind, res: Resources, opts: EnvelopeNodeOptio
 }
 
 /** Requests through the node's own `requestHistory` (Waku) or a client attached to it (Whisper). */
-export function clientFor(node: EnvelopeNode): MailserverClient {
+export function clientFor(node: EnvelopeNode): HistoryClient {
   return node instanceof WakuNode ? node.mailserver : new MailserverClient(node);
 }
 
