@@ -1,6 +1,7 @@
 import { bytesToHex, hexToBytes } from '@status-stack/crypto';
 import { encodeSignedGroupEvent, foldGroupEvents, groupEventKey, openGroupEvent, type GroupFold, type SignedGroupEvent } from '@status-stack/payloads';
 import type { ChatRecord } from '../types.js';
+import type { ClientChat } from './types.js';
 import { CLIENT_ERROR, ClientError } from './errors.js';
 
 // A private group is kept as the set of its signed membership events (ChatRecord.members, JSON):
@@ -34,4 +35,10 @@ export function mergeGroupEvents(a: readonly SignedGroupEvent[], b: readonly Sig
 
 export function foldGroup(chatId: string, events: readonly SignedGroupEvent[]): GroupFold {
   return foldGroupEvents(chatId, events);
+}
+
+/** A stored chat as the client shows it: a private group with the state its events fold into. */
+export function toClientChat(chat: ChatRecord): ClientChat {
+  if (chat.type !== 'private-group') return { ...chat };
+  return { ...chat, group: foldGroup(chat.id, groupEventsOf(chat)).state };
 }
