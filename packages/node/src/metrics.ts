@@ -46,6 +46,7 @@ export class NodeMetrics {
   private readonly requests: Counter<'protocol' | 'outcome'>;
   private readonly envelopesServed: Counter<'protocol'>;
   private readonly archiveQuery: Histogram<'outcome'>;
+  private readonly requestSeconds: Histogram<'protocol' | 'outcome'>;
 
   constructor() {
     const registers = [this.registry];
@@ -122,7 +123,7 @@ export class NodeMetrics {
     });
     this.requests = new Counter({
       name: 'status_node_mailserver_requests_total',
-      help: 'history requests answered, by outcome (served, rejected, failed)',
+      help: 'history requests answered, by outcome (served, rejected, failed, cancelled)',
       labelNames: ['protocol', 'outcome'],
       registers,
     });
@@ -130,6 +131,13 @@ export class NodeMetrics {
       name: 'status_node_mailserver_envelopes_served_total',
       help: 'envelopes sent in answer to history requests',
       labelNames: ['protocol'],
+      registers,
+    });
+    this.requestSeconds = new Histogram({
+      name: 'status_node_mailserver_request_seconds',
+      help: 'time from a history request arriving to its last envelope sent (or its rejection), by outcome',
+      labelNames: ['protocol', 'outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
     this.archiveQuery = new Histogram({
@@ -201,12 +209,11 @@ export class NodeMetrics {
 
   /** Counts a mailserver's requests; `protocol` is its node's. */
   watchMailServer(server: MailServer, protocol: string): void {
-    server.on('request:served', (_peer, _id, envelopes) => {
-      this.requests.inc({ protocol, outcome: 'served' });
-      this.envelopesServed.inc({ protocol }, envelopes);
+    server.on('request:finished', (r) => {
+      this.requests.inc({ protocol, outcome: r.outcome });
+      if (r.envelopes > 0) this.envelopesServed.inc({ protocol }, r.envelopes);
+      this.requestSeconds.observe({ protocol, outcome: r.outcome }, r.durationMs / 1000);
     });
-    server.on('request:rejected', () => this.requests.inc({ protocol, outcome: 'rejected' }));
-    server.on('request:failed', () => this.requests.inc({ protocol, outcome: 'failed' }));
   }
 
   /** The archive, its queries timed; its size is read at each scrape. */

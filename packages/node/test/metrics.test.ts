@@ -132,6 +132,11 @@ describe('status-node --metrics', () => {
     expect(get(after, 'status_node_mailserver_requests_total{protocol="waku",outcome="served"}')).toBe(1);
     expect(get(after, 'status_node_mailserver_envelopes_served_total{protocol="waku"}')).toBe(1);
     expect(get(after, 'status_node_mailserver_archive_query_seconds_count{outcome="ok"}')).toBeGreaterThanOrEqual(1);
+    // The request's whole latency, from its arrival to its last envelope sent.
+    expect(get(after, 'status_node_mailserver_request_seconds_count{protocol="waku",outcome="served"}')).toBe(1);
+    const latency = get(after, 'status_node_mailserver_request_seconds_sum{protocol="waku",outcome="served"}');
+    expect(latency).toBeGreaterThan(0);
+    expect(latency).toBeLessThan(10);
     expect(get(after, 'status_node_archive_envelopes')).toBe(1);
     expect(get(after, 'status_node_pool_envelopes{protocol="waku"}')).toBe(1);
 
