@@ -10,7 +10,8 @@ import { CLIENT_ERROR, ClientError, checkTimeout, type IgnoredReason } from './e
 import { TypedEmitter } from './events.js';
 import type { ClientIdentity, IgnoredEvent, OwnedResources, StatusClientEvents, StatusClientOptions, WaitOptions } from './types.js';
 
-export const log = createDebug('status:client');
+/** The client's debug log (`DEBUG=status:client`). */
+export const log: (format: string, ...args: unknown[]) => void = createDebug('status:client');
 
 export type ClientStatus = 'new' | 'starting' | 'running' | 'stopped';
 
