@@ -1,4 +1,5 @@
-export { StatusClient, CLIENT_NS, CLIENT_DEFAULTS } from './status-client.js';
+export { StatusClient } from './status-client.js';
+export { CLIENT_NS, CLIENT_DEFAULTS } from './constants.js';
 export { buildNetworkStack } from './networked.js';
 export { CLIENT_ERROR, ClientError, IGNORED_REASON, type ClientErrorCode, type IgnoredReason } from './errors.js';
 export { StorageSessionStore, SESSION_NS } from './session-store.js';

@@ -30,8 +30,6 @@ import type {
   WaitOptions,
 } from './types.js';
 
-export { CLIENT_DEFAULTS, CLIENT_NS } from './constants.js';
-
 /**
  * A Status client: public chats, 1:1 chats over the secure transport with MVDS, private groups,
  * all on any `EnvelopeTransport` (a Whisper/Waku node over RLPx, or an in-memory hub) and one
