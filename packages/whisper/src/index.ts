@@ -64,7 +64,8 @@ export { FilterSet } from './filters.js';
 export { EnvelopePool, poolEntry, POOL_ENTRY_OVERHEAD, type PooledEnvelope } from './node/envelope-pool.js';
 export { EnvelopeNode, PeerState, type CorePacketCodes, type PacketHandler } from './node/envelope-node.js';
 export { WhisperNode, WHISPER_CAPABILITY } from './whisper-node.js';
-export { MemoryHub, MemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
+export { MemoryCarrier, MemoryHub, MemoryTransport, type MemoryTransportOptions } from './memory-transport.js';
+export { envelopeTransportOver, type CarrierTransport, type CarrierTransportOptions } from './envelope-carrier.js';
 export * from './mailserver/index.js';
 export { WAKU, WAKU_PACKET, WAKU_STATUS_KEY, type WakuStatusKey } from './waku/constants.js';
 export {

@@ -1,28 +1,68 @@
-import { bytesToHex, keccak256 } from '@status-stack/crypto';
-import { encodeEnvelope, type Envelope } from './envelope.js';
-import { FilterSet } from './filters.js';
-import { computePow } from './pow.js';
-import { sealOutgoing } from './wrap.js';
-import type { EnvelopeTransport, Filter, Hash, OutgoingMessage, ReceivedMessage } from './types.js';
+import { topicKey, type Topic } from './topic.js';
+import type { Envelope } from './envelope.js';
+import { envelopeTransportOver, type CarrierTransport } from './envelope-carrier.js';
+import type { EnvelopeCarrier, EnvelopeTransport, Filter, Hash, OutgoingMessage, ReceivedMessage } from './types.js';
 
-/** The shared medium of MemoryTransports: every envelope posted by one reaches all, asynchronously. */
+/** The shared medium of MemoryCarriers (and so MemoryTransports): every envelope posted by one reaches all, asynchronously. */
 export class MemoryHub {
-  private readonly members = new Set<MemoryTransport>();
+  private readonly members = new Set<MemoryCarrier>();
   /** Envelopes carried, for tests. */
   readonly log: Envelope[] = [];
 
   /** @internal */
-  join(t: MemoryTransport): void {
-    this.members.add(t);
+  join(c: MemoryCarrier): void {
+    this.members.add(c);
   }
   /** @internal */
-  leave(t: MemoryTransport): void {
-    this.members.delete(t);
+  leave(c: MemoryCarrier): void {
+    this.members.delete(c);
   }
-  /** @internal */
-  broadcast(env: Envelope, hash: Hash): void {
+  /** @internal The hash is accepted for callers that pass it; receivers compute their own. */
+  broadcast(env: Envelope, _hash?: Hash): void {
     this.log.push(env);
-    for (const m of this.members) queueMicrotask(() => m.receive(env, hash));
+    for (const m of this.members) queueMicrotask(() => m.receive(env));
+  }
+}
+
+/** An in-process EnvelopeCarrier on a `MemoryHub`: delivers in a microtask, never inside `post`. */
+export class MemoryCarrier implements EnvelopeCarrier {
+  private readonly subscriptions = new Map<number, { topics: Set<number> | null; deliver: (envelope: Envelope) => void }>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly hub: MemoryHub) {
+    hub.join(this);
+  }
+
+  /** Even after `close` the envelope still reaches the hub (what MemoryTransport always did); only deliveries stop. */
+  post(envelope: Envelope): Promise<void> {
+    this.hub.broadcast(envelope);
+    return Promise.resolve();
+  }
+
+  subscribe(topics: readonly Topic[], deliver: (envelope: Envelope) => void): () => void {
+    const id = this.nextId++;
+    this.subscriptions.set(id, { topics: topics.length === 0 ? null : new Set(topics.map(topicKey)), deliver });
+    return () => {
+      this.subscriptions.delete(id);
+    };
+  }
+
+  /** Leaves the hub: no more deliveries. */
+  close(): void {
+    this.closed = true;
+    this.subscriptions.clear();
+    this.hub.leave(this);
+  }
+
+  /** @internal */
+  receive(env: Envelope): void {
+    if (this.closed) return;
+    const key = topicKey(env.topic);
+    for (const s of [...this.subscriptions.values()]) {
+      if (this.closed) return;
+      if (s.topics === null || s.topics.has(key)) s.deliver(env);
+    }
   }
 }
 
@@ -35,47 +75,26 @@ export interface MemoryTransportOptions {
 /**
  * An in-process EnvelopeTransport: real envelopes, real encryption and signatures, delivered through a
  * `MemoryHub` to every member's filters (its own included, as a Whisper node delivers its own posts).
+ * It is `envelopeTransportOver` a {@link MemoryCarrier}.
  */
 export class MemoryTransport implements EnvelopeTransport {
-  private readonly filters = new FilterSet();
-  private readonly seen = new Set<string>();
-  private closed = false;
+  private readonly transport: CarrierTransport;
 
-  constructor(
-    private readonly hub: MemoryHub,
-    private readonly opts: MemoryTransportOptions = {},
-  ) {
-    hub.join(this);
+  constructor(hub: MemoryHub, opts: MemoryTransportOptions = {}) {
+    this.transport = envelopeTransportOver(new MemoryCarrier(hub), { powTarget: opts.powTarget ?? 0, now: opts.now });
   }
 
-  async post(message: OutgoingMessage): Promise<Hash> {
-    const env = sealOutgoing(message, { powTarget: this.opts.powTarget ?? 0, now: this.opts.now });
-    const hash = keccak256(encodeEnvelope(env));
-    this.hub.broadcast(env, hash);
-    return hash;
+  post(message: OutgoingMessage): Promise<Hash> {
+    return this.transport.post(message);
   }
 
   subscribe(filter: Filter, handler: (message: ReceivedMessage) => void): () => void {
-    const id = this.filters.add(filter, handler);
-    return () => {
-      this.filters.remove(id);
-    };
+    return this.transport.subscribe(filter, handler);
   }
 
-  /** Leaves the hub: no more deliveries. */
+  /** Leaves the hub: no more deliveries (synchronously: nothing already on its way is delivered either). */
   close(): void {
-    this.closed = true;
-    this.hub.leave(this);
-  }
-
-  /** @internal */
-  receive(env: Envelope, hash: Hash): void {
-    if (this.closed) return;
-    const id = bytesToHex(hash);
-    if (this.seen.has(id)) return;
-    this.seen.add(id);
-    const now = Math.floor((this.opts.now ?? Date.now)() / 1000);
-    if (env.expiry < now) return;
-    this.filters.deliver({ envelope: env, hash, pow: computePow(env), p2p: false });
+    // The memory carrier closes synchronously, so the adapter's close settles at once and cannot fail.
+    void this.transport.close();
   }
 }

@@ -80,11 +80,41 @@ export interface HistoryResult {
   cursor?: Uint8Array;
 }
 
-/** The port the layers above use; implemented by WhisperNode, WakuNode and MemoryTransport. */
+/**
+ * The port the layers above use; implemented by WhisperNode, WakuNode and MemoryTransport, and by
+ * `envelopeTransportOver(carrier)` for any {@link EnvelopeCarrier}. What every implementation
+ * promises (checked by `envelopeTransportContract` in `@status-stack/whisper/testing`):
+ * - `post` seals the message and resolves with its envelope hash (32 bytes); the message reaches
+ *   the matching filters of the other transports on the network and the poster's own, once each;
+ * - delivery is asynchronous: no handler ever runs inside a `post` (or `subscribe`) call;
+ * - a handler gets only messages on its filter's topics (every topic when empty) that its key opens;
+ * - once the function `subscribe` returned is called, its handler gets nothing more;
+ * - once the transport is closed (its `close`/`stop`), none of its handlers runs again.
+ */
 export interface EnvelopeTransport {
   post(message: OutgoingMessage): Promise<Hash>;
   subscribe(filter: Filter, handler: (message: ReceivedMessage) => void): () => void;
   requestHistory?(request: HistoryRequest): Promise<HistoryResult>;
+}
+
+/**
+ * The smallest port a network offers whisper: it carries sealed envelopes and nothing else.
+ * Sealing, opening and filtering (keys, PoW, decryption, filter matching) stay in whisper:
+ * `envelopeTransportOver(carrier)` makes an {@link EnvelopeTransport} of it. A carrier promises
+ * (checked by `envelopeCarrierContract` in `@status-stack/whisper/testing`):
+ * - `post` hands the envelope to the network; every subscribed carrier on it gets the envelope,
+ *   field for field, the poster included (as a Whisper node delivers its own posts);
+ * - delivery is asynchronous: `deliver` never runs inside a `post` (or `subscribe`) call;
+ * - a subscription gets only envelopes on its topics (every topic when the list is empty), and
+ *   nothing once the function `subscribe` returned has been called;
+ * - once `close` is called, no `deliver` of it runs again; `close` may be called twice.
+ * It may deliver an envelope more than once (the adapter drops repeats) and need not check
+ * expiry or PoW (the adapter drops expired envelopes).
+ */
+export interface EnvelopeCarrier {
+  post(envelope: Envelope): Promise<void>;
+  subscribe(topics: readonly Topic[], deliver: (envelope: Envelope) => void): () => void;
+  close(): void | Promise<void>;
 }
 
 /** Per-second limits as a node configures them; 0 disables one. */

@@ -242,6 +242,8 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
   private expiryTimer: NodeJS.Timeout | undefined;
   private toleranceTimers = new Set<NodeJS.Timeout>();
   private running = false;
+  /** Set by `stop` (cleared by `start`): deliveries still queued are dropped. */
+  private stopped = false;
   private registered = false;
 
   protected minPowValue: number;
@@ -330,6 +332,7 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.stopped = false;
     if (!this.registered) {
       this.registered = true;
       this.overlay.register(this.capability, (link) => this.onPeer(link));
@@ -340,6 +343,7 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopped = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.expiryTimer = undefined;
     for (const t of this.toleranceTimers) clearTimeout(t);
@@ -585,7 +589,14 @@ export abstract class EnvelopeNode extends EventEmitter implements EnvelopeTrans
     this.stats.evicted += evicted.length;
     this.syncPoolStats();
     this.emit('envelope:added', envelope, entry.hash, source);
-    this.filters.deliver({ envelope, hash: entry.hash, pow: entry.pow, p2p: false });
+    if (source.kind === 'local') {
+      // Our own posts reach our filters after `post` returns: an EnvelopeTransport never delivers inside it.
+      queueMicrotask(() => {
+        if (!this.stopped) this.filters.deliver({ envelope, hash: entry.hash, pow: entry.pow, p2p: false });
+      });
+    } else {
+      this.filters.deliver({ envelope, hash: entry.hash, pow: entry.pow, p2p: false });
+    }
     this.enqueue(entry);
     return { ...entry, isNew: true };
   }
